@@ -1,0 +1,52 @@
+# cowlink: make builds the library and the command; make check runs every
+# test; make demo runs the crane example.  SANITIZE=1 builds with ASan/UBSan.
+PREFIX ?= /usr/local
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror
+LIBCFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+BUILD ?= build-sanitize
+endif
+BUILD ?= build
+
+CORE = config classify copy materialize log hooks
+CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
+HEADERS = preload/cowlink.h preload/sys.h
+UNIT = classify materialize copy
+UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
+
+all: $(BUILD)/libcowlink.so $(BUILD)/cowlink
+
+$(BUILD)/obj/%.o: preload/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIBCFLAGS) -c $< -o $@
+
+$(BUILD)/libcowlink.so: $(CORE_OBJ) $(BUILD)/obj/entries.o
+	$(CC) $(CFLAGS) -shared -o $@ $^ -Wl,--no-as-needed -l:libdl.so.2 -Wl,-z,defs
+
+$(BUILD)/cowlink: preload/wrapper.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
+
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/fixture.h $(CORE_OBJ)
+	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Ipreload -o $@ $< $(CORE_OBJ) -lcmocka
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
+
+integration: all
+	bash tests/integration/run.sh $(BUILD)
+
+check: unit integration
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/libcowlink.so $(DESTDIR)$(PREFIX)/lib/libcowlink.so
+	install -m 0755 $(BUILD)/cowlink $(DESTDIR)$(PREFIX)/bin/cowlink
+
+clean:
+	rm -rf build build-sanitize
+
+.PHONY: all unit integration check install clean

@@ -1,0 +1,128 @@
+/* Logging: one-line explanations on stderr, and events.
+ *
+ * Lines are assembled in a stack buffer and written with one write(2):
+ * no stdio, no allocation, and an O_APPEND log shared by many processes
+ * gets whole lines.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cowlink.h"
+#include "sys.h"
+
+extern char *program_invocation_short_name;
+
+struct line {
+    char s[2 * PATH_MAX + 512];
+    size_t n;
+};
+
+static void put(struct line *l, const char *s)
+{
+    size_t len = strlen(s), room = sizeof l->s - 1 - l->n;
+
+    if (len > room)
+        len = room;
+    memcpy(l->s + l->n, s, len);
+    l->n += len;
+}
+
+static void put_end(struct line *l)
+{
+    l->s[l->n++] = '\n';
+}
+
+const char *cow_num(char buf[24], unsigned long long n)
+{
+    char *p = buf + 23;
+
+    *p = 0;
+    do
+        *--p = (char)('0' + n % 10);
+    while (n /= 10);
+    return p;
+}
+
+const char *cow_strerror(int err, char buf[64])
+{
+    /* GNU strerror_r: returns a static string or fills buf; never allocates. */
+    return strerror_r(err, buf, 64);
+}
+
+/* cow_say("a", "b", (char *)0) prints "cowlink: ab" on stderr. */
+void cow_say(const char *first, ...)
+{
+    struct line l = {.n = 0};
+    va_list ap;
+    int saved = errno;
+
+    put(&l, "cowlink: ");
+    va_start(ap, first);
+    for (const char *s = first; s; s = va_arg(ap, const char *))
+        put(&l, s);
+    va_end(ap);
+    put_end(&l);
+    sys_write(2, l.s, l.n);
+    errno = saved;
+}
+
+static void append_to_log(const char *file, const struct line *l)
+{
+    int fd = sys_openat(AT_FDCWD, file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+                        0666);
+
+    if (fd < 0)
+        return;
+    sys_write(fd, l->s, l->n);
+    sys_close(fd);
+}
+
+/* The first event of each process on a verbose terminal says what it
+   means and how to find out why cargo rebuilt the artifact. */
+static void hint_once(void)
+{
+    static int hinted_pid;
+    int pid = (int)syscall(SYS_getpid);
+
+    if (__atomic_exchange_n(&hinted_pid, pid, __ATOMIC_RELAXED) == pid)
+        return;
+    cow_say("note: ", program_invocation_short_name,
+            " is rebuilding an inherited artifact; to see why, run cargo with "
+            "CARGO_LOG=cargo::core::compiler::fingerprint=info",
+            (char *)0);
+}
+
+void cow_event(const char *event, const char *op, const char *path,
+               const char *target, unsigned long long bytes, const char *method)
+{
+    struct line l = {.n = 0};
+    char num[24];
+    const char *file = cow_log_path();
+    int saved = errno;
+
+    put(&l, "cowlink: event=");
+    put(&l, event);
+    put(&l, " op=");
+    put(&l, op);
+    put(&l, " pid=");
+    put(&l, cow_num(num, (unsigned long long)syscall(SYS_getpid)));
+    put(&l, " prog=");
+    put(&l, program_invocation_short_name);
+    put(&l, " bytes=");
+    put(&l, cow_num(num, bytes));
+    put(&l, " method=");
+    put(&l, method);
+    put(&l, " path=");
+    put(&l, path);
+    put(&l, " target=");
+    put(&l, target);
+    put_end(&l);
+    if (file)
+        append_to_log(file, &l);
+    if (cow_verbose()) {
+        hint_once();
+        sys_write(2, l.s, l.n);
+    }
+    errno = saved;
+}

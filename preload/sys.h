@@ -1,0 +1,71 @@
+/* Raw system calls.
+ *
+ * cowlink's own file operations go straight to the kernel: calling open()
+ * or stat() by name from inside the library would re-enter the interposer
+ * (or whatever else is preloaded).  These set errno like libc does; the
+ * hooks restore the caller's errno before returning.
+ */
+#ifndef COWLINK_SYS_H
+#define COWLINK_SYS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static inline int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+    return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+}
+
+static inline int sys_close(int fd)
+{
+    return (int)syscall(SYS_close, fd);
+}
+
+static inline long sys_readlinkat(int dirfd, const char *path, char *buf, size_t size)
+{
+    return syscall(SYS_readlinkat, dirfd, path, buf, size);
+}
+
+static inline int sys_fstat(int fd, struct stat *st)
+{
+    return (int)syscall(SYS_fstat, fd, st);
+}
+
+static inline int sys_fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+    return (int)syscall(SYS_newfstatat, dirfd, path, st, flags);
+}
+
+/* faccessat2 honours AT_EACCESS; kernels before 5.8 only have faccessat. */
+static inline int sys_faccessat(int dirfd, const char *path, int mode, int flags)
+{
+    int r = (int)syscall(SYS_faccessat2, dirfd, path, mode, flags);
+    if (r < 0 && errno == ENOSYS)
+        r = (int)syscall(SYS_faccessat, dirfd, path, mode);
+    return r;
+}
+
+static inline int sys_renameat(int olddir, const char *old, int newdir, const char *new_)
+{
+    return (int)syscall(SYS_renameat, olddir, old, newdir, new_);
+}
+
+static inline int sys_unlinkat(int dirfd, const char *path, int flags)
+{
+    return (int)syscall(SYS_unlinkat, dirfd, path, flags);
+}
+
+static inline ssize_t sys_write(int fd, const void *buf, size_t n)
+{
+    return syscall(SYS_write, fd, buf, n);
+}
+
+static inline ssize_t sys_read(int fd, void *buf, size_t n)
+{
+    return syscall(SYS_read, fd, buf, n);
+}
+
+#endif
