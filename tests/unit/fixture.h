@@ -35,7 +35,7 @@ static const char *at(const char *rel)
     return out;
 }
 
-static void put_file(const char *rel, const char *content, mode_t mode)
+__attribute__((unused)) static void put_file(const char *rel, const char *content, mode_t mode)
 {
     int fd = open(at(rel), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
@@ -45,13 +45,13 @@ static void put_file(const char *rel, const char *content, mode_t mode)
     close(fd);
 }
 
-static void put_link(const char *target, const char *rel)
+__attribute__((unused)) static void put_link(const char *target, const char *rel)
 {
     unlink(at(rel));
     assert_int_equal(symlink(target, at(rel)), 0);
 }
 
-__attribute__((unused)) static char *slurp(const char *path)
+static char *slurp(const char *path)
 {
     static char buf[1 << 16];
     int fd = open(path, O_RDONLY);
@@ -87,7 +87,7 @@ __attribute__((unused)) static int is_link(const char *rel)
 }
 
 /* Make the scratch tree and point the library at its store. */
-static void fixture_init(void)
+__attribute__((unused)) static void fixture_init(void)
 {
     char tmpl[] = "/tmp/cowlink-unit-XXXXXX";
 
@@ -99,13 +99,13 @@ static void fixture_init(void)
     setenv("COWLINK_STORE", at("store"), 1);
 }
 
-static void fixture_seal(void)
+__attribute__((unused)) static void fixture_seal(void)
 {
     chmod(at("store/pkg"), 0555);
     chmod(at("store"), 0555);
 }
 
-static void fixture_free(void)
+__attribute__((unused)) static void fixture_free(void)
 {
     char cmd[PATH_MAX + 32];
 
