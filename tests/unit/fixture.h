@@ -25,7 +25,7 @@
 static char root[256];
 
 /* ROOT/rel, in one of a few rotating buffers so that calls can nest. */
-static const char *at(const char *rel)
+__attribute__((unused)) static const char *at(const char *rel)
 {
     static char bufs[8][PATH_MAX];
     static int next;
@@ -51,7 +51,7 @@ __attribute__((unused)) static void put_link(const char *target, const char *rel
     assert_int_equal(symlink(target, at(rel)), 0);
 }
 
-static char *slurp(const char *path)
+__attribute__((unused)) static char *slurp(const char *path)
 {
     static char buf[1 << 16];
     int fd = open(path, O_RDONLY);
