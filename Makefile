@@ -26,9 +26,9 @@ $(BUILD)/obj/%.o: preload/%.c $(HEADERS)
 $(BUILD)/libcowlink.so: $(CORE_OBJ) $(BUILD)/obj/entries.o
 	$(CC) $(CFLAGS) -shared -o $@ $^ -Wl,--no-as-needed -l:libdl.so.2 -Wl,-z,defs
 
-$(BUILD)/cowlink: preload/wrapper.c
+$(BUILD)/cowlink: preload/wrapper.c preload/inherit.c preload/inherit.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
+	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ preload/wrapper.c preload/inherit.c
 
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/fixture.h $(CORE_OBJ)
 	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Ipreload -o $@ $< $(CORE_OBJ) -lcmocka

@@ -1,6 +1,7 @@
 /* The cowlink command: run a program with libcowlink preloaded.
  *
  *   cowlink [--store DIR]... [--log FILE] [--verbose] [--] COMMAND [ARG...]
+ *   cowlink inherit SRC DEST      (see inherit.c)
  *
  * The library is found beside the command (the build tree) or in
  * ../lib (an installed prefix).  Existing LD_PRELOAD entries are kept.
@@ -12,10 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inherit.h"
+
 static const char usage[] =
     "usage: cowlink [--store DIR]... [--log FILE] [--verbose] [--] COMMAND [ARG...]\n"
+    "       cowlink inherit SRC DEST\n"
     "Runs COMMAND so that symlinks into a store (default: $NIX_STORE or /nix/store)\n"
-    "behave as private, writable files.\n";
+    "behave as private, writable files.  inherit makes DEST a mirror of SRC:\n"
+    "real directories and one symlink per file.\n";
 
 static void die(const char *what, const char *detail)
 {
@@ -84,6 +89,13 @@ int main(int argc, char **argv)
     char lib[PATH_MAX], *stores = NULL;
     int i;
 
+    if (argc > 1 && !strcmp(argv[1], "inherit")) {
+        if (argc != 4) {
+            fputs(usage, stderr);
+            return 2;
+        }
+        return cow_inherit(argv[2], argv[3]);
+    }
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--")) {
             i++;
