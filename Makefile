@@ -1,5 +1,6 @@
 # cowlink: make builds the library and the command; make check runs every
-# test; make demo runs the crane example.  SANITIZE=1 builds with ASan/UBSan.
+# test (installing what they need when run as root); make demo runs the
+# crane example.  SANITIZE=1 builds and unit-tests with ASan and UBSan.
 PREFIX ?= /usr/local
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -14,7 +15,7 @@ BUILD ?= build
 CORE = config classify copy materialize log hooks
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
-UNIT = classify materialize copy
+UNIT = classify materialize copy inherit
 UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
 
 all: $(BUILD)/libcowlink.so $(BUILD)/cowlink
@@ -30,16 +31,23 @@ $(BUILD)/cowlink: preload/wrapper.c preload/inherit.c preload/inherit.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ preload/wrapper.c preload/inherit.c
 
-$(BUILD)/test_%: tests/unit/test_%.c tests/unit/fixture.h $(CORE_OBJ)
-	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Ipreload -o $@ $< $(CORE_OBJ) -lcmocka
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/fixture.h $(CORE_OBJ) preload/inherit.c
+	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Ipreload -o $@ $< $(CORE_OBJ) preload/inherit.c -lcmocka -lpthread
+
+setup:
+	@bash tests/setup.sh
 
 unit: $(UNIT_BIN)
-	@for t in $(UNIT_BIN); do echo "== $$t"; ./$$t || exit 1; done
+	@for t in $(UNIT_BIN); do ./$$t || exit 1; done
+
+symbols: all
+	@bash tests/symbols.sh $(BUILD)
 
 integration: all
 	bash tests/integration/run.sh $(BUILD)
 
-check: unit integration
+check: setup
+	@$(MAKE) --no-print-directory unit symbols integration
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
@@ -49,4 +57,4 @@ install: all
 clean:
 	rm -rf build build-sanitize
 
-.PHONY: all unit integration check install clean
+.PHONY: all setup unit symbols integration check install clean

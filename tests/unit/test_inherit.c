@@ -1,0 +1,79 @@
+/* cowlink inherit: directories mirrored, one link per file, links copied,
+   lock files skipped, merges into an existing tree, refuses bad input. */
+#include "fixture.h"
+#include "inherit.h"
+
+static void link_text(const char *rel, const char *expect)
+{
+    char text[PATH_MAX];
+    ssize_t n = readlink(at(rel), text, sizeof text - 1);
+
+    assert_true(n > 0);
+    text[n] = 0;
+    assert_string_equal(text, expect);
+}
+
+static void mirrors_a_tree(void **state)
+{
+    struct stat st;
+    (void)state;
+    assert_int_equal(cow_inherit(at("store/target"), at("work/t1")), 0);
+    assert_int_equal(lstat(at("work/t1/release/deps"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0200, 0200); /* cargo can write into it */
+    link_text("work/t1/release/deps/libx.rlib", at("store/target/release/deps/libx.rlib"));
+    link_text("work/t1/release/x.d", at("store/target/release/x.d"));
+    link_text("work/t1/release/chained", "/elsewhere/file"); /* copied as is */
+    assert_int_equal(lstat(at("work/t1/release/.cargo-lock"), &st), -1);
+    assert_int_equal(count_named("work/t1/release/deps", ""), 3); /* . .. libx.rlib */
+}
+
+static void merges_into_existing(void **state)
+{
+    (void)state;
+    mkdir(at("work/t2"), 0755);
+    mkdir(at("work/t2/release"), 0755);
+    put_file("work/t2/release/x.d", "stale", 0644);
+    put_file("work/t2/mine", "kept", 0644);
+    assert_int_equal(cow_inherit(at("store/target"), at("work/t2")), 0);
+    link_text("work/t2/release/x.d", at("store/target/release/x.d"));
+    assert_string_equal(slurp(at("work/t2/mine")), "kept");
+}
+
+static void refuses_bad_input(void **state)
+{
+    (void)state;
+    assert_int_equal(cow_inherit(at("store/none"), at("work/t3")), 2);
+    assert_int_equal(cow_inherit(at("work"), at("work/inner")), 2);
+    mkdir(at("work/t4"), 0755);
+    put_file("work/t4/release", "a file where a directory goes", 0644);
+    assert_int_equal(cow_inherit(at("store/target"), at("work/t4")), 1);
+    put_file("work/t5", "a file where the top directory goes", 0644);
+    assert_int_equal(cow_inherit(at("store/target"), at("work/t5")), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mirrors_a_tree),
+        cmocka_unit_test(merges_into_existing),
+        cmocka_unit_test(refuses_bad_input),
+    };
+    int failed;
+
+    fixture_init();
+    mkdir(at("store/target"), 0755);
+    mkdir(at("store/target/release"), 0755);
+    mkdir(at("store/target/release/deps"), 0755);
+    put_file("store/target/release/deps/libx.rlib", "rlib", 0444);
+    put_file("store/target/release/x.d", "dep-info", 0444);
+    put_file("store/target/release/.cargo-lock", "", 0444);
+    symlink("/elsewhere/file", at("store/target/release/chained"));
+    chmod(at("store/target/release/deps"), 0555);
+    chmod(at("store/target/release"), 0555);
+    chmod(at("store/target"), 0555);
+    fixture_seal();
+    failed = cmocka_run_group_tests_name("inherit", tests, NULL, NULL);
+    fixture_free();
+    return failed;
+}
