@@ -114,8 +114,12 @@ static void *next_of(void **slot, const char *name)
     ENTRY(int, name, params)                                                  \
     {                                                                         \
         NEXT(name, -1)                                                        \
-        int r = next args;                                                    \
-        return r != 0 && cow_access_granted(dirfd, path, amode, flags) ? 0 : r; \
+        int saved = errno, r = next args;                                     \
+        if (r != 0 && cow_access_granted(dirfd, path, amode, flags)) {        \
+            errno = saved;                                                    \
+            return 0;                                                         \
+        }                                                                     \
+        return r;                                                             \
     }
 
 /* Renames onto and unlinks of a store link replace the link: they pass
