@@ -78,7 +78,10 @@ static void *next_of(void **slot, const char *name)
     }
 
 /* The open family, whose mode argument exists only with O_CREAT or
-   O_TMPFILE.  The flags parameter must be named f. */
+   O_TMPFILE.  A write-mode open first runs with O_NOFOLLOW added: that
+   succeeds, at no extra cost, unless the last component is a symlink, and
+   fails with ELOOP without touching anything when it is.  Only then do we
+   classify the link.  The flags parameter must be named f. */
 #define OPENS(name, params, args, dirfd, path)                                \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
@@ -90,7 +93,16 @@ static void *next_of(void **slot, const char *name)
             va_end(ap);                                                       \
         }                                                                     \
         NEXT(name, -1)                                                        \
-        int err = cow_before_write(#name, dirfd, path, cow_open_how(f), mode); \
+        int how = cow_open_how(f), asked = f, saved = errno, r;               \
+        if (!how || !cow_enabled())                                           \
+            return next args;                                                 \
+        f |= O_NOFOLLOW;                                                      \
+        r = next args;                                                        \
+        f = asked;                                                            \
+        if (r >= 0 || errno != ELOOP)                                         \
+            return r;                                                         \
+        errno = saved;                                                        \
+        int err = cow_before_write(#name, dirfd, path, how, mode);            \
         if (err) {                                                            \
             errno = err;                                                      \
             return -1;                                                        \
