@@ -1,0 +1,64 @@
+/* ns per call for the calls cowlink intercepts, on paths that involve no
+ * store link: what every build pays for having the library loaded.
+ * Run the same binary with and without LD_PRELOAD (micro.sh does). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char plain[4096], readonly[4096], out[4096];
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
+static void do_stat(void) { struct stat st; stat(plain, &st); }
+static void do_stat_readonly(void) { struct stat st; stat(readonly, &st); }
+static void do_statx(void) { struct statx sx; statx(AT_FDCWD, plain, 0, STATX_BASIC_STATS, &sx); }
+static void do_access(void) { access(plain, R_OK); }
+static void do_open_read(void) { close(open(plain, O_RDONLY)); }
+static void do_open_write(void) { close(open(out, O_WRONLY | O_CREAT, 0644)); }
+static void do_fopen(void) { fclose(fopen(plain, "r")); }
+
+static const struct { const char *name; void (*fn)(void); } calls[] = {
+    {"stat", do_stat},
+    {"stat (0444 file)", do_stat_readonly},
+    {"statx", do_statx},
+    {"access", do_access},
+    {"open read-only + close", do_open_read},
+    {"open for write + close", do_open_write},
+    {"fopen r + fclose", do_fopen},
+};
+
+int main(int argc, char **argv)
+{
+    long n = argc > 2 ? atol(argv[2]) : 200000;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: micro DIR [ITERATIONS]\n");
+        return 2;
+    }
+    snprintf(plain, sizeof plain, "%s/plain", argv[1]);
+    snprintf(readonly, sizeof readonly, "%s/readonly", argv[1]);
+    snprintf(out, sizeof out, "%s/out", argv[1]);
+    close(open(plain, O_WRONLY | O_CREAT, 0644));
+    close(open(readonly, O_WRONLY | O_CREAT, 0444));
+    chmod(readonly, 0444);
+    for (size_t c = 0; c < sizeof calls / sizeof *calls; c++) {
+        double start;
+        for (long i = 0; i < n / 10; i++) /* warm up */
+            calls[c].fn();
+        start = now();
+        for (long i = 0; i < n; i++)
+            calls[c].fn();
+        printf("%s\t%.1f\n", calls[c].name, (now() - start) / n);
+    }
+    return 0;
+}
