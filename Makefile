@@ -49,6 +49,11 @@ integration: all
 check: setup
 	@$(MAKE) --no-print-directory unit symbols integration
 
+bench: all
+	@bash tests/bench/micro.sh $(BUILD)
+	@echo
+	@bash tests/bench/materialize.sh $(BUILD)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/libcowlink.so $(DESTDIR)$(PREFIX)/lib/libcowlink.so
@@ -57,4 +62,4 @@ install: all
 clean:
 	rm -rf build build-sanitize
 
-.PHONY: all setup unit symbols integration check install clean
+.PHONY: all setup unit symbols integration check bench install clean
