@@ -106,6 +106,9 @@ int main(int argc, char **argv)
             setenv("COWLINK_LOG", absolute(argv[++i]), 1);
         } else if (!strcmp(argv[i], "--verbose")) {
             setenv("COWLINK_VERBOSE", "1", 1);
+        } else if ((!strcmp(argv[i], "--store") || !strcmp(argv[i], "--log")) && i + 1 == argc) {
+            fprintf(stderr, "cowlink: %s needs an argument\n%s", argv[i], usage);
+            return 125;
         } else if (!strcmp(argv[i], "--help")) {
             fputs(usage, stdout);
             return 0;
