@@ -9,6 +9,7 @@
 #ifndef COWLINK_H
 #define COWLINK_H
 
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/types.h>
 
@@ -50,7 +51,6 @@ int cow_materialize(const char *op, int dirfd, const char *path, int how,
                     mode_t create_mode);
 
 /* hooks.c: the policies the entry points in entries.c apply */
-int cow_open_how(int flags);
 int cow_fopen_how(const char *mode);
 int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode);
@@ -71,5 +71,26 @@ void cow_event(const char *event, const char *op, const char *path,
                const char *method);
 const char *cow_num(char buf[24], unsigned long long n);
 const char *cow_strerror(int err, char buf[64]);
+
+/* What an open with these flags would do through a link.  Inline: every
+   open of the process asks, and almost all answer 0 at the first test. */
+static inline int cow_open_how(int flags)
+{
+    int how = 0;
+
+    if (flags & (O_PATH | O_NOFOLLOW))
+        return 0; /* the link itself, or ELOOP: normal semantics */
+    if ((flags & O_TMPFILE) == O_TMPFILE)
+        return 0; /* the path is a directory */
+    if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+        return 0; /* the kernel never follows a link here: EEXIST */
+    if ((flags & O_ACCMODE) != O_RDONLY)
+        how |= COW_WRITE;
+    if (flags & O_TRUNC)
+        how |= COW_TRUNC;
+    if (flags & O_CREAT)
+        how |= COW_CREAT; /* even read-only: it would create in the store */
+    return how;
+}
 
 #endif

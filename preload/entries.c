@@ -93,9 +93,10 @@ static void *next_of(void **slot, const char *name)
             va_end(ap);                                                       \
         }                                                                     \
         NEXT(name, -1)                                                        \
-        int how = cow_open_how(f), asked = f, saved = errno, r;               \
+        int how = cow_open_how(f), asked = f, saved, r;                       \
         if (!how || !cow_enabled())                                           \
             return next args;                                                 \
+        saved = errno;                                                        \
         f |= O_NOFOLLOW;                                                      \
         r = next args;                                                        \
         f = asked;                                                            \
@@ -116,7 +117,8 @@ static void *next_of(void **slot, const char *name)
     {                                                                         \
         NEXT(name, -1)                                                        \
         int r = next args;                                                    \
-        if (r == 0 && cow_hides_write(dirfd, path, follow, mode))            \
+        if (r == 0 && !(mode & S_IWUSR) &&                                    \
+            cow_hides_write(dirfd, path, follow, mode))                       \
             mode |= S_IWUSR;                                                  \
         return r;                                                             \
     }

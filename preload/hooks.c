@@ -15,25 +15,6 @@
 #define ST_RDONLY 1
 #endif
 
-int cow_open_how(int flags)
-{
-    int how = 0;
-
-    if (flags & (O_PATH | O_NOFOLLOW))
-        return 0; /* the link itself, or ELOOP: normal semantics */
-    if ((flags & O_TMPFILE) == O_TMPFILE)
-        return 0; /* the path is a directory */
-    if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-        return 0; /* the kernel never follows a link here: EEXIST */
-    if ((flags & O_ACCMODE) != O_RDONLY)
-        how |= COW_WRITE;
-    if (flags & O_TRUNC)
-        how |= COW_TRUNC;
-    if (flags & O_CREAT)
-        how |= COW_CREAT; /* even read-only: it would create in the store */
-    return how;
-}
-
 int cow_fopen_how(const char *mode)
 {
     if (!mode || strchr(mode, 'x'))

@@ -1,6 +1,9 @@
 /* ns per call for the calls cowlink intercepts, on paths that involve no
  * store link: what every build pays for having the library loaded.
- * Run the same binary with and without LD_PRELOAD (micro.sh does). */
+ * Run the same binary with and without LD_PRELOAD (micro.sh does).
+ *
+ *   micro DIR [ITERATIONS [CALL]]   CALL: run only the call of that name
+ *                                   (micro.sh counts its instructions) */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -42,7 +45,7 @@ int main(int argc, char **argv)
     long n = argc > 2 ? atol(argv[2]) : 200000;
 
     if (argc < 2) {
-        fprintf(stderr, "usage: micro DIR [ITERATIONS]\n");
+        fprintf(stderr, "usage: micro DIR [ITERATIONS [CALL]]\n");
         return 2;
     }
     snprintf(plain, sizeof plain, "%s/plain", argv[1]);
@@ -53,6 +56,8 @@ int main(int argc, char **argv)
     chmod(readonly, 0444);
     for (size_t c = 0; c < sizeof calls / sizeof *calls; c++) {
         double start;
+        if (argc > 3 && strcmp(argv[3], calls[c].name))
+            continue;
         for (long i = 0; i < n / 10; i++) /* warm up */
             calls[c].fn();
         start = now();
