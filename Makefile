@@ -47,7 +47,14 @@ integration: all
 	bash tests/integration/run.sh $(BUILD)
 
 check: setup
-	@$(MAKE) --no-print-directory unit symbols integration
+	@$(MAKE) --no-print-directory unit symbols integration crane-matrix
+
+# The crane example: the headline story, and the whole trigger matrix.
+demo: all
+	@bash examples/crane/demo.sh $(BUILD)
+
+crane-matrix: all
+	bash examples/crane/matrix.sh $(BUILD)
 
 bench: all
 	@bash tests/bench/micro.sh $(BUILD)
@@ -62,4 +69,4 @@ install: all
 clean:
 	rm -rf build build-sanitize
 
-.PHONY: all setup unit symbols integration check bench install clean
+.PHONY: all setup unit symbols integration check demo crane-matrix bench install clean

@@ -143,10 +143,13 @@ seal() {
     chown -hR 0:0 "$1"
 }
 
-# Make the store as the builds see it: a read-only bind mount of STORE_SRC.
+# mount_store ro|rw: the store as the builds see it, a bind mount of
+# STORE_SRC, read-only (as Nix mounts it) or writable (then only cowlink
+# keeps root from writing it).
 mount_store() {
     mountpoint -q "$STORE" && umount "$STORE"
-    mount --bind "$STORE_SRC" "$STORE" && mount -o remount,bind,ro "$STORE"
+    mount --bind "$STORE_SRC" "$STORE"
+    [ "$1" = rw ] || mount -o remount,bind,ro "$STORE"
 }
 
 # A checksum of the store: names, types, modes, times, owners, content.
@@ -196,21 +199,21 @@ links_in() { (cd "$1" && find . -type l -printf '%P\n' | LC_ALL=C sort); }
 # compiled (crates cargo rebuilt), rewritten (links that are links no more),
 # events (crates cowlink logged), linked (crates that had links).
 phase() {
-    local dir=$1 who=$2 with=$3 cmd=$4 rec=$1/.phase t0 rc=0
+    local dir=$1 who=$2 with=$3 cmd=$4 rec=$1/.phase t0
     rm -rf "$rec"; mkdir -p "$rec"
     links_in "$dir/target" >"$rec/links.before"
-    local run=(env -i PATH="$UPATH" HOME="$dir/.home" CARGO_HOME="$CACHE/cargo-home"
+    local run=(env -i PATH="$UPATH" HOME="$dir/.home" CARGO_HOME="$dir/.cargo-home"
                CARGO_TERM_COLOR=never "${PHASE_ENV[@]}")
     [ "$with" = 1 ] && run+=(LD_PRELOAD="$W/bin/libcowlink.so" COWLINK_STORE="$STORE"
                              COWLINK_LOG="$rec/events.log")
     if [ "$who" = nobody ]; then
-        chown -R nobody: "$dir"; chmod -R a+rX "$CACHE/cargo-home" 2>/dev/null
+        chown -hR nobody: "$dir" # -h: never the store files the links point to
         run=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "${run[@]}")
     fi
     t0=$(now_ms)
-    (cd "$dir" && "${run[@]}" bash -c "$cmd") >"$rec/out" 2>&1 || rc=$?
+    { (cd "$dir" && "${run[@]}" bash -c "$cmd") 2>&1 && echo 0 >"$rec/rc" || echo $? >"$rec/rc"; } |
+        tee "$rec/out" | progress
     echo $(($(now_ms) - t0)) >"$rec/ms"
-    echo "$rc" >"$rec/rc"
     links_in "$dir/target" >"$rec/links.after"
     LC_ALL=C comm -23 "$rec/links.before" "$rec/links.after" >"$rec/rewritten"
     sed -nE 's/^ *(Compiling|Checking|Documenting) ([^ ]+) v.*/\2/p' "$rec/out" |

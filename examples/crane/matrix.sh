@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# crane's failure catalogue on a real-crate workspace.  Each cell inherits
+# a deps build from a store the way crane does, then runs cargo with a
+# trigger: first without cowlink (it must fail with rustc's error, or
+# modify the store), then with it (cargo must pass, the program must print
+# what a clean build prints, the store must be unchanged, no temporary
+# file may remain, and cowlink's event log must name exactly the inherited
+# links that cargo rewrote).
+#
+#   usage: matrix.sh [BUILD]     prints `crane-matrix: N passed, M failed`
+set -euo pipefail
+BUILD=$(cd "${1:-build}" && pwd)
+source "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP crane-matrix: needs root (a root-owned store, bind mounts, a nobody user)"
+    exit 0
+fi
+bash "$CRANE/setup.sh"
+
+passed=0 failed=0 table=()
+pass() { passed=$((passed + 1)); echo "PASS $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# reference: what a clean build (no inheritance) of the real workspace prints.
+reference() {
+    local dir=$CACHE/reference-$(deps_key)-$(cd "$WORKSPACE" && find . -name '*.rs' -exec cat {} + | sha256sum | cut -c1-8)
+    if [ ! -f "$dir.out" ]; then
+        rm -rf "$CACHE"/reference-*
+        say "clean build of the real workspace, for the reference output"
+        rm -rf "$dir"; mkdir -p "$dir"
+        (cd "$WORKSPACE" && tar --exclude=./target -cf - .) | tar -C "$dir" -xf -
+        cargo_in "$dir" build --release 2>&1 | progress
+        "$dir/target/release/app" >"$dir.out"
+        rm -rf "$dir"
+    fi
+    cat "$dir.out"
+}
+
+# Checks of a cell's result, by the kind of cargo command it ran.
+right_build() { diff -u <(echo "$REFERENCE") <("$1/target/release/app" 2>&1) >&2; }
+right_test() { grep -q '^test result: ok. [1-9]' "$1/.phase/out"; }
+right_doc() { [ -f "$1/target/doc/app/index.html" ]; }
+right_clippy() { grep -q 'Finished' "$1/.phase/out"; }
+
+crates_of() { crate_of <"$1" | LC_ALL=C sort -u | paste -sd' ' -; }
+
+# cell NAME STORETARGET WHO STOREMODE KIND CMD [VAR=VALUE...]
+cell() {
+    local name=$1 from=$2 who=$3 smode=$4 kind=$5 cmd=$6 dir before why=
+    shift 6
+    PHASE_ENV=("$@")
+    mount_store "$smode"
+    before=$(store_sum)
+
+    dir=$(new_build_dir "$name-without")
+    inherit_symlink "$from" "$dir/target"
+    phase "$dir" "$who" 0 "$cmd"
+    if [ "$(store_sum)" != "$before" ]; then
+        why="modified the store"; restore_store
+    elif [ "$(phase_rc "$dir")" != 0 ] && grep -q 'is not writeable -- check its permissions' "$dir/.phase/out"; then
+        why="rustc: $(grep -m1 -o 'output file .*/target/[^ ]*' "$dir/.phase/out" | sed 's#.*/target/#target/#') is not writeable"
+    fi
+    local without_ms; without_ms=$(phase_ms "$dir")
+    [ -n "$why" ] && echo "  without cowlink: $why" || echo "  without cowlink: rc=$(phase_rc "$dir"), no rustc error, store intact"
+    rm -rf "$dir"
+
+    dir=$(new_build_dir "$name-with")
+    local t0 inherit_ms; t0=$(now_ms)
+    inherit_symlink "$from" "$dir/target"
+    inherit_ms=$(($(now_ms) - t0))
+    phase "$dir" "$who" 1 "$cmd"
+    local r=$dir/.phase problems=()
+    [ -n "$why" ] || problems+=("does not bite without cowlink")
+    [ "$(phase_rc "$dir")" = 0 ] || problems+=("cargo failed with cowlink: $(grep -m1 '^error' "$r/out")")
+    [ "$(phase_rc "$dir")" != 0 ] || "right_$kind" "$dir" || problems+=("wrong $kind result")
+    [ "$(store_sum)" = "$before" ] || { problems+=("the store changed"); restore_store; }
+    [ -z "$(find "$dir" "$STORE_SRC" -name '.cowlink-*')" ] || problems+=("temporary files left")
+    diff -u "$r/rewritten" "$r/event-paths" >"$r/events.diff" ||
+        problems+=("event log differs from the links cargo rewrote: $(grep -c '^[-+][^-+]' "$r/events.diff") lines")
+    local stray; stray=$(crate_of <"$r/rewritten" | LC_ALL=C sort -u | LC_ALL=C comm -23 - "$r/compiled" | paste -sd' ' -)
+    [ -z "$stray" ] || problems+=("links rewritten for crates cargo did not rebuild: $stray")
+    local rebuilt; rebuilt=$(crates_of "$r/rewritten")
+    echo "  with cowlink: rc=$(phase_rc "$dir") in $(phase_ms "$dir") ms; $(wc -l <"$r/rewritten") inherited links rewritten (crates: ${rebuilt:-none})"
+    if [ ${#problems[@]} = 0 ]; then pass "$name"; else fail "$name: ${problems[*]}"; cat "$r/events.diff" | head -20; fi
+    table+=("| $name | $who, store ${smode} | ${why:-passed} | $without_ms | $inherit_ms | $(phase_ms "$dir") | $(wc -l <"$r/rewritten") | ${rebuilt:-none} |")
+    LAST=$dir
+}
+
+PRISTINE=$W/pristine
+restore_store() { rsync -a --delete "$PRISTINE/" "$STORE_SRC/"; }
+
+REFERENCE=$(reference)
+DEPS=$(deps_target)
+du_deps=$(du -sh "$DEPS" | cut -f1); files=$(find "$DEPS" -type f | wc -l)
+say "deps target: $du_deps, $files files, $(grep -c '^name = ' "$WORKSPACE/Cargo.lock") crates in Cargo.lock"
+D1=$(install_store "$DEPS" app-deps-0.1.0)
+cp -a "$STORE_SRC" "$PRISTINE"
+mount_store ro
+
+build="cargo build --release"
+pc=PKG_CONFIG_PATH=/usr/local/lib/pkgconfig
+# Inherit the deps build (crane's buildPackage, cargoTest, cargoDoc, cargoClippy)
+cell package "$D1" root ro build "$build"
+PACKAGE=$LAST
+cell env-pkg-config "$D1" root ro build "$build" "$pc"
+cell rustflags "$D1" root ro build "$build" "RUSTFLAGS=-C force-frame-pointers=yes"
+cell test "$D1" root ro test "cargo test --release"
+cell doc "$D1" root ro doc "cargo doc --release --no-deps"
+if PATH=$UPATH cargo clippy -V >/dev/null 2>&1; then
+    cell clippy "$D1" root ro clippy "cargo clippy --release --all-targets"
+else
+    echo "SKIP clippy: cargo clippy is not installed"
+fi
+cell nobody-env-pkg-config "$D1" nobody rw build "$build" "$pc"
+
+# Chained: the package build's output, installed as crane installs it on
+# top of its parent (every file identical to the parent's a link to it), so
+# fingerprints, .d files and build-script output arrive as links too.  The
+# store is writable here (root): only cowlink keeps it intact.
+rm -rf "$PACKAGE/.phase" "$PACKAGE/.cargo-home" "$PACKAGE/.home"
+D2=$(install_store "$PACKAGE/target" app-0.1.0)
+dedup_against "${D2/#$STORE/$STORE_SRC}" "$D1"
+seal "${D2/#$STORE/$STORE_SRC}"
+rm -rf "$PRISTINE" "$PACKAGE"; cp -a "$STORE_SRC" "$PRISTINE"
+say "chained store path: $(find "${D2/#$STORE/$STORE_SRC}" -type l | wc -l) links to its parent, $(find "${D2/#$STORE/$STORE_SRC}" -type f | wc -l) files of its own"
+cell chained-rerun-if-changed-missing "$D2" root rw build "$build"
+cell chained-env-cmake-like "$D2" root rw build "$build" PROBE_PREFIX_PATH=/opt/probe
+cell chained-env-pkg-config "$D2" root rw build "$build" "$pc"
+
+echo
+echo "| cell | who, store | without cowlink | without ms | inherit ms | with cowlink ms | links rewritten | crates rebuilt from inherited links |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${table[@]}"
+echo
+echo "crane-matrix: $passed passed, $failed failed"
+[ "$failed" = 0 ]
