@@ -55,6 +55,7 @@ cargo_in() {
 dummy_src() {
     rm -rf "$2"; mkdir -p "$2"
     (cd "$1" && tar --exclude=./target -cf - .) | tar -C "$2" -xf -
+    use_vendor "$2"
     find "$2" -name '*.rs' | while read -r f; do
         case $f in
         */lib.rs) echo '#![allow(dead_code)]' >"$f" ;;
@@ -65,8 +66,34 @@ dummy_src() {
 
 # The cache key: everything the deps build depends on.
 deps_key() {
-    (cd "$WORKSPACE" && cat Cargo.lock .cargo/config.toml */Cargo.toml Cargo.toml
+    (cd "$WORKSPACE" && echo vendored-mtime-1 && cat Cargo.lock .cargo/config.toml */Cargo.toml Cargo.toml
      PATH=$UPATH rustc -vV; PATH=$UPATH cargo -V) | sha256sum | cut -c1-16
+}
+
+# vendor_dir: the locked crates copied out of Debian's registry with every
+# mtime set to 1, as crane vendors them into the Nix store (with the
+# registry's own mtimes, every build script that says rerun-if-changed
+# would look stale next to inherited outputs of mtime 1).
+vendor_dir() {
+    local dir
+    dir=$CACHE/vendor-$(deps_key)
+    if [ ! -f "$dir.done" ]; then
+        chmod -R u+w "$CACHE"/vendor-* 2>/dev/null || true
+        rm -rf "$CACHE"/vendor-*; mkdir -p "$dir"
+        awk -F'"' '/^name = /{n=$2} /^version = /{v=$2; sub(/\+.*/, "", v)} /^source = "registry/{print n "-" v}' \
+            "$WORKSPACE/Cargo.lock" | while read -r crate; do
+            cp -a "/usr/share/cargo/registry/$crate" "$dir/"
+        done
+        find "$dir" -exec touch -h -d @1 {} +
+        chmod -R a+rX,a-w "$dir"
+        touch "$dir.done"
+    fi
+    echo "$dir"
+}
+
+# use_vendor DIR: point DIR's cargo configuration at the vendored crates.
+use_vendor() {
+    sed -i "s#^directory = .*#directory = \"$(vendor_dir)\"#" "$1/.cargo/config.toml"
 }
 
 # deps_target: print the path of the deps-only target dir, building it
@@ -177,6 +204,7 @@ new_build_dir() {
     local dir=$W/$1
     rm -rf "$dir"; mkdir -p "$dir"
     (cd "$WORKSPACE" && tar --exclude=./target -cf - .) | tar -C "$dir" -xf -
+    use_vendor "$dir"
     echo "$dir"
 }
 

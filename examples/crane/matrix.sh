@@ -30,6 +30,7 @@ reference() {
         say "clean build of the real workspace, for the reference output"
         rm -rf "$dir"; mkdir -p "$dir"
         (cd "$WORKSPACE" && tar --exclude=./target -cf - .) | tar -C "$dir" -xf -
+        use_vendor "$dir"
         cargo_in "$dir" build --release 2>&1 | progress
         "$dir/target/release/app" >"$dir.out"
         rm -rf "$dir"
