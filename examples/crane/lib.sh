@@ -40,6 +40,7 @@ crane_cleanup() {
     rm -rf "$W"
 }
 trap crane_cleanup EXIT
+trap 'say "crane: failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 
 say() { printf '%s\n' "$*" >&2; }
 now_ms() { date +%s%3N; }
@@ -229,6 +230,7 @@ links_in() { (cd "$1" && find . -type l -printf '%P\n' | LC_ALL=C sort); }
 phase() {
     local dir=$1 who=$2 with=$3 cmd=$4 rec=$1/.phase t0
     rm -rf "$rec"; mkdir -p "$rec"
+    : >"$rec/events.log"
     links_in "$dir/target" >"$rec/links.before"
     local run=(env -i PATH="$UPATH" HOME="$dir/.home" CARGO_HOME="$dir/.cargo-home"
                CARGO_TERM_COLOR=never "${PHASE_ENV[@]}")
@@ -246,7 +248,7 @@ phase() {
     LC_ALL=C comm -23 "$rec/links.before" "$rec/links.after" >"$rec/rewritten"
     sed -nE 's/^ *(Compiling|Checking|Documenting) ([^ ]+) v.*/\2/p' "$rec/out" |
         tr - _ | LC_ALL=C sort -u >"$rec/compiled"
-    sed -nE 's#^.* path='"$dir"'/target/([^ ]+)( .*)?$#\1#p' "$rec/events.log" 2>/dev/null |
+    sed -nE 's#^.* path='"$dir"'/target/([^ ]+)( .*)?$#\1#p' "$rec/events.log" |
         LC_ALL=C sort -u >"$rec/event-paths"
     crate_of <"$rec/links.before" | LC_ALL=C sort -u >"$rec/linked"
     return 0

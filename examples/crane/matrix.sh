@@ -65,6 +65,26 @@ cell() {
     local without_ms; without_ms=$(phase_ms "$dir")
     [ -n "$why" ] && echo "  without cowlink: $why" || echo "  without cowlink: rc=$(phase_rc "$dir"), no rustc error, store intact"
     rm -rf "$dir"
+    # crane links the workspace members' own (dummy) rlib/rmeta too, so
+    # every build above fails on a member first.  For a trigger on the
+    # dependencies, show that it bites by itself: members' files copied.
+    if [ -n "${DEPS_TRIGGER:-}" ]; then
+        dir=$(new_build_dir "$name-without-members-copied")
+        inherit_symlink "$from" "$dir/target"
+        copy_members "$dir/target"
+        phase "$dir" "$who" 0 "$cmd"
+        local culprit
+        culprit=$(grep -o 'output file .*/target/[^ ]* is not writeable' "$dir/.phase/out" |
+            sed -E 's#^output file .*/target/##; s# is not writeable##' | crate_of | sort -u | paste -sd' ' -)
+        if [ "$(phase_rc "$dir")" != 0 ] && [ -n "$culprit" ] && ! members_only "$culprit"; then
+            echo "  without cowlink, members copied: rustc refuses the inherited output of $culprit"
+            why="$why; members copied: $culprit"
+        else
+            echo "  without cowlink, members copied: the trigger alone does not bite (rc=$(phase_rc "$dir"), refused: ${culprit:-none})"
+            why=
+        fi
+        rm -rf "$dir"
+    fi
 
     dir=$(new_build_dir "$name-with")
     local t0 inherit_ms; t0=$(now_ms)
@@ -88,6 +108,23 @@ cell() {
     LAST=$dir
 }
 
+MEMBERS="app probe quirky"
+# copy_members TARGET: the members' linked rlib/rmeta made private copies.
+copy_members() {
+    local m l
+    for m in $MEMBERS; do
+        for l in "$1"/release/deps/lib"$m"-*.r*; do
+            [ -L "$l" ] && cp --remove-destination "$(readlink "$l")" "$l" && chmod u+w "$l"
+        done
+    done
+    return 0
+}
+# members_only CRATES: true when every crate named is a workspace member.
+members_only() {
+    local c
+    for c in $1; do case " $MEMBERS " in *" $c "*) ;; *) return 1 ;; esac; done
+}
+
 PRISTINE=$W/pristine
 restore_store() { rsync -a --delete "$PRISTINE/" "$STORE_SRC/"; }
 
@@ -104,8 +141,8 @@ pc=PKG_CONFIG_PATH=/usr/local/lib/pkgconfig
 # Inherit the deps build (crane's buildPackage, cargoTest, cargoDoc, cargoClippy)
 cell package "$D1" root ro build "$build"
 PACKAGE=$LAST
-cell env-pkg-config "$D1" root ro build "$build" "$pc"
-cell rustflags "$D1" root ro build "$build" "RUSTFLAGS=-C force-frame-pointers=yes"
+DEPS_TRIGGER=1 cell env-pkg-config "$D1" root ro build "$build" "$pc"
+DEPS_TRIGGER=1 cell rustflags "$D1" root ro build "$build" "RUSTFLAGS=-C force-frame-pointers=yes"
 cell test "$D1" root ro test "cargo test --release"
 cell doc "$D1" root ro doc "cargo doc --release --no-deps"
 if PATH=$UPATH cargo clippy -V >/dev/null 2>&1; then
@@ -113,7 +150,7 @@ if PATH=$UPATH cargo clippy -V >/dev/null 2>&1; then
 else
     echo "SKIP clippy: cargo clippy is not installed"
 fi
-cell nobody-env-pkg-config "$D1" nobody rw build "$build" "$pc"
+DEPS_TRIGGER=1 cell nobody-env-pkg-config "$D1" nobody rw build "$build" "$pc"
 
 # Chained: the package build's output, installed as crane installs it on
 # top of its parent (every file identical to the parent's a link to it), so
