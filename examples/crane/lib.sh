@@ -200,12 +200,16 @@ inherit_symlink() {
 # inherit_cowlink STORETARGET DEST: every file a link, in one process.
 inherit_cowlink() { "$W/bin/cowlink" inherit "$1" "$2"; }
 
-# new_build_dir NAME OWNER: the real workspace sources in a fresh build dir.
+# new_build_dir NAME [AGE]: the real workspace sources in a fresh build dir.
+# They are newer than any inherited output, so cargo rebuilds the members,
+# unless AGE is "store": then they have mtime 1, as sources unpacked from
+# the store do, and only what a trigger invalidates is rebuilt.
 new_build_dir() {
     local dir=$W/$1
     rm -rf "$dir"; mkdir -p "$dir"
     (cd "$WORKSPACE" && tar --exclude=./target -cf - .) | tar -C "$dir" -xf -
     use_vendor "$dir"
+    [ "${2:-}" != store ] || find "$dir" -exec touch -h -d @1 {} +
     echo "$dir"
 }
 
