@@ -113,7 +113,7 @@ deps_target() {
             "test --release --workspace"; do
             say "  cargo $cmd"
             # shellcheck disable=SC2086
-            cargo_in "$dir/src" $cmd 2>&1 | progress || return 1
+            cargo_in "$dir/src" $cmd 2>&1 | progress errors || return 1
         done
         echo $(($(now_ms) - t0)) >"$dir/ms"
         touch "$dir/done"
@@ -121,8 +121,9 @@ deps_target() {
     echo "$dir/src/target"
 }
 
-# progress: cargo's output reduced to one updating line on a terminal, and
-# to a dot per 20 crates otherwise; errors are kept.
+# progress [errors]: cargo's output reduced to one updating line on a
+# terminal, and to a dot per 20 crates otherwise; with "errors", cargo's
+# error lines are shown too.
 progress() {
     local n=0 line
     while IFS= read -r line; do
@@ -131,7 +132,7 @@ progress() {
             n=$((n + 1))
             if [ -t 2 ]; then printf '\r    %4d units  %-60.60s' "$n" "${line#"${line%%[! ]*}"}" >&2
             elif [ $((n % 20)) = 0 ]; then printf '.' >&2; fi ;;
-        error*|*' error: '*|*'error['*) printf '\n%s\n' "$line" >&2 ;;
+        error*|*' error: '*|*'error['*) [ "${1:-}" != errors ] || printf '\n%s\n' "$line" >&2 ;;
         esac
     done
     [ "$n" = 0 ] || printf '\n' >&2

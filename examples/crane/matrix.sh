@@ -32,7 +32,7 @@ reference() {
         rm -rf "$dir"; mkdir -p "$dir"
         (cd "$WORKSPACE" && tar --exclude=./target -cf - .) | tar -C "$dir" -xf -
         use_vendor "$dir"
-        cargo_in "$dir" build --release 2>&1 | progress
+        cargo_in "$dir" build --release 2>&1 | progress errors
         "$dir/target/release/app" >"$dir.out"
         rm -rf "$dir"
     fi
