@@ -47,7 +47,11 @@ integration: all
 	bash tests/integration/run.sh $(BUILD)
 
 check: setup
-	@$(MAKE) --no-print-directory unit symbols integration crane-matrix
+	@$(MAKE) --no-print-directory unit symbols integration nix-test crane-matrix
+
+# The setup hook on a real Nix store (Debian's nix-bin, nixbld builders).
+nix-test: all
+	bash tests/nix/run.sh $(BUILD)
 
 # The crane example: the headline story, and the whole trigger matrix.
 demo: all
@@ -71,4 +75,4 @@ install: all
 clean:
 	rm -rf build build-sanitize
 
-.PHONY: all setup unit symbols integration check demo crane-matrix bench install clean
+.PHONY: all setup unit symbols integration nix-test check demo crane-matrix bench install clean
