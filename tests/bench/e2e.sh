@@ -22,8 +22,10 @@ deps=$(deps_target)
 store_target=$(install_store "$deps" app-deps-0.1.0)
 src_out=$STORE_SRC/${store_target#"$STORE"/}
 src_out=${src_out%/target}
+# crane archives the build's own target/ (writable files), not the store copy.
 chmod u+w "$src_out"
-tar -C "$src_out" --sort=name -c target | zstd -q -T0 -o "$src_out/target.tar.zst"
+tar -C "$(dirname "$deps")" --sort=name --exclude=.cargo-lock -c target |
+    zstd -q -T0 -o "$src_out/target.tar.zst"
 seal "$src_out"
 mount_store ro
 

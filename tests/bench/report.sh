@@ -37,7 +37,9 @@ section() { # title command...
 section "Inheritance" bash "$here/inherit.sh" "$BUILD" "$deps"
 cp "$work/md" "$work/md.inherit"
 section "End to end" env E2E_DATA="$work/e2e.data" bash "$here/e2e.sh" "$BUILD"
-section "Interposition: cargo" bash "$here/cargo.sh" "$BUILD" "$here/../../examples/crane/workspace"
+cargo_rounds=${CARGO_ROUNDS:-3} # a full release build of 161 crates is 2 minutes
+section "Interposition: cargo ($cargo_rounds full builds, $((cargo_rounds * 4)) no-op builds each way)" \
+    env ROUNDS="$cargo_rounds" bash "$here/cargo.sh" "$BUILD" "$here/../../examples/crane/workspace"
 section "Interposition: calls" bash "$here/micro.sh" "$BUILD"
 section "Materialization" bash "$here/materialize.sh" "$BUILD"
 cp "$work/md" "$out/README.md"
