@@ -34,6 +34,15 @@ mkdir -p "$STORE" "$STORE_SRC" "$W/bin"
 cp "$BUILD/libcowlink.so" "$BUILD/cowlink" "$W/bin/"
 chmod -R a+rX "$W/bin"
 
+# Where bind mounts are refused (some containers), the store is a plain
+# directory: root-owned and read-only by its modes only.
+if mount --bind "$STORE_SRC" "$STORE" 2>/dev/null; then
+    umount "$STORE"; CAN_MOUNT=1
+else
+    CAN_MOUNT=; rmdir "$STORE_SRC"; STORE_SRC=$STORE
+    say "note: this machine refuses bind mounts: the store is protected by its modes only"
+fi
+
 crane_cleanup() {
     mountpoint -q "$STORE" 2>/dev/null && umount "$STORE"
     chmod -R u+w "$W" 2>/dev/null
@@ -176,6 +185,7 @@ seal() {
 # STORE_SRC, read-only (as Nix mounts it) or writable (then only cowlink
 # keeps root from writing it).
 mount_store() {
+    [ -n "$CAN_MOUNT" ] || return 0
     mountpoint -q "$STORE" && umount "$STORE"
     mount --bind "$STORE_SRC" "$STORE"
     [ "$1" = rw ] || mount -o remount,bind,ro "$STORE"

@@ -93,6 +93,12 @@ verify() {
     fi
 }
 
+# Can this machine build at all (a container may refuse what Nix needs)?
+echo 'derivation { name = "probe"; system = builtins.currentSystem; builder = "/bin/sh";
+  args = [ "-c" "echo ok > $out" ]; }' >"$T/probe.nix"
+nix-build "$T/probe.nix" --no-out-link "${nix_opts[@]}" --option build-users-group nixbld \
+    >/dev/null 2>"$T/probe.log" || skip "nix-build cannot build a trivial derivation here: $(tail -1 "$T/probe.log")"
+
 t0=$(date +%s)
 round nixbld "$t0-nixbld"
 verify "builders as nixbld"
