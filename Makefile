@@ -67,6 +67,18 @@ bench: all
 	@bash examples/crane/setup.sh
 	@bash tests/bench/report.sh $(BUILD)
 
+# libFuzzer on path classification (clang); FUZZ_TIME seconds, corpus kept.
+FUZZ_TIME ?= 30
+FUZZ_CC ?= clang-14
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ipreload \
+		-o $(BUILD)/fuzz/classify tests/fuzz/classify_fuzz.c preload/classify.c preload/config.c preload/log.c
+	rm -rf $(BUILD)/fuzz/corpus-run && cp -r tests/fuzz/corpus $(BUILD)/fuzz/corpus-run
+	$(BUILD)/fuzz/classify -max_total_time=$(FUZZ_TIME) -timeout=5 \
+		$(abspath $(BUILD)/fuzz/corpus-run) $(abspath tests/fuzz/corpus)
+	@rm -rf $(BUILD)/fuzz/corpus-run
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/libcowlink.so $(DESTDIR)$(PREFIX)/lib/libcowlink.so
