@@ -47,7 +47,7 @@ integration: all
 	bash tests/integration/run.sh $(BUILD)
 
 check: setup
-	@$(MAKE) --no-print-directory unit symbols integration nix-test crane-matrix
+	@$(MAKE) --no-print-directory unit symbols integration hardening nix-test crane-matrix
 
 # The setup hook on a real Nix store (Debian's nix-bin, nixbld builders).
 nix-test: all
@@ -66,6 +66,13 @@ bench: all
 	@bash tests/setup.sh rsync zstd gnuplot-nox btrfs-progs valgrind
 	@bash examples/crane/setup.sh
 	@bash tests/bench/report.sh $(BUILD)
+
+# Load, faults, bad input, and the fuzzer for FUZZ_TIME seconds.
+hardening: all
+	bash tests/hardening/torture.sh $(BUILD)
+	bash tests/hardening/faults.sh $(BUILD)
+	bash tests/hardening/badinput.sh $(BUILD)
+	@$(MAKE) --no-print-directory fuzz
 
 # libFuzzer on path classification (clang); FUZZ_TIME seconds, corpus kept.
 FUZZ_TIME ?= 30
@@ -87,4 +94,4 @@ install: all
 clean:
 	rm -rf build build-sanitize
 
-.PHONY: all setup unit symbols integration nix-test check demo crane-matrix bench install clean
+.PHONY: all setup unit symbols integration hardening fuzz nix-test check demo crane-matrix bench install clean

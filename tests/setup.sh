@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential libcmocka-dev python3 binutils util-linux coreutils
-          rustc cargo "$@")
+          rustc cargo clang-14 libclang-rt-14-dev "$@")
 
 missing=()
 for p in "${packages[@]}"; do
