@@ -24,7 +24,7 @@ src_out=$STORE_SRC/${store_target#"$STORE"/}
 src_out=${src_out%/target}
 # crane archives the build's own target/ (writable files), not the store copy.
 chmod u+w "$src_out"
-tar -C "$(dirname "$deps")" --sort=name --exclude=.cargo-lock -c target |
+tar -C "$(dirname "$deps")" --sort=name --mtime=@1 --exclude=.cargo-lock -c target |
     zstd -q -T0 -o "$src_out/target.tar.zst"
 seal "$src_out"
 mount_store ro

@@ -18,10 +18,11 @@ machine() {
     echo "- build filesystem: $(df -T "$work" | awk 'NR==2 {print $2}'); $(uname -sr); $(PATH=/usr/bin:/bin cargo -V), $(PATH=/usr/bin:/bin rustc -V)"
 }
 
-section() { # title command...
+section() { # title command...: appended to the report as soon as it is done
     local title=$1; shift
     echo "bench: $title" >&2
     { echo "## $title"; echo; "$@"; echo; } >>"$work/md"
+    cp "$work/md" "$out/README.md"
 }
 
 {
