@@ -72,6 +72,7 @@ hardening: all
 	bash tests/hardening/torture.sh $(BUILD)
 	bash tests/hardening/faults.sh $(BUILD)
 	bash tests/hardening/badinput.sh $(BUILD)
+	bash tests/hardening/valgrind.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz
 
 # libFuzzer on path classification (clang); FUZZ_TIME seconds, corpus kept.

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential libcmocka-dev python3 binutils util-linux coreutils
-          rustc cargo clang-14 libclang-rt-14-dev "$@")
+          rustc cargo clang-14 libclang-rt-14-dev valgrind "$@")
 
 missing=()
 for p in "${packages[@]}"; do
