@@ -64,7 +64,10 @@ data=${E2E_DATA:-$W/e2e.data}
 for trigger in one all; do
     n=$rounds; [ $trigger = all ] && n=$all_rounds
     for r in $(seq "$n"); do
-        for s in $strategies; do
+        # rotate the order: the first of a round pays for the previous cleanup
+        set -- $strategies
+        k=$(( (r - 1) % $# + 1 ))
+        for s in "${@:$k}" "${@:1:$((k - 1))}"; do
             say "e2e: $trigger $s round $r/$n"
             read -r i b c < <(one "$s" "$trigger")
             echo "$trigger $s $i $b $((i + b)) $c" >>"$data"
@@ -82,8 +85,8 @@ med() { awk -v t="$1" -v s="$2" '$1 == t && $2 == s {print $5}' "$data" | sort -
 echo "End to end: inherit the deps build ($(du -sh "$deps" | cut -f1), $(find "$deps" -type f | wc -l) files), then cargo build --release"
 echo "($(nproc) cores, $(df -T "$W" | awk 'NR==2 {print $2}'); seconds, median | min | max of $rounds runs (one) and $all_rounds (all))"
 echo
-echo "| trigger | strategy | crates compiled | inherit | build | total |"
-echo "|---|---|---:|---|---|---|"
+echo "| trigger | strategy | crates compiled | inherit | min | max | build | min | max | total | min | max |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for trigger in one all; do
     for s in $strategies; do
         printf '| %s | %s | %s | %s | %s | %s |\n' \

@@ -85,13 +85,21 @@ run() { # strategy store dest cold
 stats() { sort -n | awk '{v[NR]=$1} END {printf "%.1f | %.1f | %.1f", v[int((NR+1)/2)]/1000, v[1]/1000, v[NR]/1000}'; }
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
+rotate() { # N words...: the words, starting at the Nth (cyclically)
+    local n=$1; shift
+    local k=$(( (n - 1) % $# + 1 ))
+    echo "${@:$k}" "${@:1:$((k - 1))}"
+}
+
 measure() { # label store-root strategies...
     local label=$1 root=$2 s r cold
     shift 2
     for cold in 0 1; do
         [ "$cold" = 1 ] && [ ! -w /proc/sys/vm/drop_caches ] && continue
         for r in $(seq "$rounds"); do
-            for s in "$@"; do run "$s" "$root/deps" "$root/build" "$cold" >> "$work/$label.$s.$cold"; done
+            # each round starts with another strategy: the first one of a
+            # round also pays for the file system settling after the last
+            for s in $(rotate "$r" "$@"); do run "$s" "$root/deps" "$root/build" "$cold" >> "$work/$label.$s.$cold"; done
         done
     done
 }
