@@ -20,6 +20,13 @@ REPO=$(cd "$CRANE/../.." && pwd)
 WORKSPACE=$CRANE/workspace
 BUILD=${BUILD:-$REPO/build}
 CACHE=$REPO/build/crane
+# The nobody cells read the vendored crates from the cache: where nobody
+# cannot reach the repository (a clone under /root), keep the cache in
+# /var/tmp instead.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
+    ! setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups test -x "$REPO" 2>/dev/null; then
+    CACHE=/var/tmp/cowlink-crane-cache
+fi
 # Debian's toolchain (cargo, rustc, clippy), whatever else is on PATH.
 UPATH=/usr/sbin:/usr/bin:/sbin:/bin
 # Every phase has a tidy environment: these would change fingerprints.
