@@ -12,7 +12,7 @@ BUILD ?= build-sanitize
 endif
 BUILD ?= build
 
-CORE = config classify copy materialize log hooks
+CORE = config classify copy lock materialize log hooks
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
 UNIT = classify materialize copy inherit

@@ -139,41 +139,169 @@ int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX])
     return 0;
 }
 
-/* The absolute path a link's text means: relative text is relative to the
-   directory that holds the link. */
-static int link_start(int dirfd, const char *path, const char *text, size_t text_len,
-                      char out[PATH_MAX])
+/* The cheap question every write asks first: is there a symlink anywhere
+   on the path (the last component included when the call follows it)?
+   One openat2 with RESOLVE_NO_SYMLINKS answers it without touching
+   anything.  Kernels or sandboxes without openat2 answer "maybe". */
+int cow_has_links(int dirfd, const char *path, int follow)
 {
-    size_t len = 0;
+    int fd = sys_open_no_symlinks(dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 
-    if (text[0] != '/') {
-        if (cow_abs_path(dirfd, path, out))
-            return -1;
-        len = (size_t)(strrchr(out, '/') - out) + 1;
+    if (fd >= 0) {
+        sys_close(fd);
+        return 0;
     }
-    if (len + text_len >= PATH_MAX)
-        return -1;
-    memcpy(out + len, text, text_len);
-    out[len + text_len] = 0;
+    return errno == ELOOP || errno == ENOSYS || errno == E2BIG || errno == EPERM;
+}
+
+/* Collapse "//", "/./" and "/.." without looking at the file system. */
+static void lexical(const char *in, char out[PATH_MAX])
+{
+    size_t len = 0, n;
+    const char *p = in, *end;
+
+    while (*p) {
+        while (*p == '/')
+            p++;
+        for (end = p; *end && *end != '/'; end++)
+            ;
+        n = (size_t)(end - p);
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            pop(out, &len);
+        else if (n && !(n == 1 && p[0] == '.')) {
+            out[len++] = '/';
+            memcpy(out + len, p, n);
+            len += n;
+        }
+        p = end;
+    }
+    if (len == 0)
+        out[len++] = '/';
+    out[len] = 0;
+}
+
+/* Was the store entry `target` named directly, by a path that starts with
+   a store directory and follows no symlink after it?  A Nix builder writes
+   its own output that way ($out is inside the store): that is the caller's
+   business, not a link's. */
+static int named_directly(const char *abs, const char *target)
+{
+    char lex[PATH_MAX], want[PATH_MAX];
+    const char *prefix, *canon;
+    size_t len;
+
+    lexical(abs, lex);
+    for (int i = 0; (canon = cow_store_prefix(i, 1)); i++)
+        for (int c = 0; c < 2; c++) {
+            prefix = cow_store_prefix(i, c);
+            len = strlen(prefix);
+            if (strncmp(lex, prefix, len - 1) || (lex[len - 1] && lex[len - 1] != '/'))
+                continue;
+            if (strlen(canon) + strlen(lex + len - 1) >= PATH_MAX)
+                continue;
+            strcpy(want, canon);
+            strcpy(want + strlen(want) - 1, lex + len - 1);
+            if (strcmp(want, target) == 0)
+                return 1;
+        }
     return 0;
 }
 
-/* Is (dirfd, path) a store link?  Returns 1 and fills *link if so. */
-int cow_classify(int dirfd, const char *path, struct cow_link *link)
+static int joined(char out[PATH_MAX], const char *dir, const char *name, size_t name_len)
 {
-    char text[PATH_MAX], start[PATH_MAX];
-    long got;
+    size_t len = strlen(dir);
 
+    if (len + 1 + name_len >= PATH_MAX)
+        return -1;
+    memmove(out, dir, len);
+    if (len == 0 || out[len - 1] != '/')
+        out[len++] = '/';
+    memcpy(out + len, name, name_len);
+    out[len + name_len] = 0;
+    return 0;
+}
+
+/* The store entry a path names as a whole (a directory, a trailing slash,
+   "." or ".."): inside a store when reached through a symlink. */
+static int whole(const char *abs, struct cow_link *link)
+{
+    int err = cow_resolve(abs, link->target, &link->missing);
+
+    if (err)
+        return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN;
+    return cow_in_store(link->target) && !named_directly(abs, link->target) ? COW_INSIDE
+                                                                           : COW_PLAIN;
+}
+
+/* What (dirfd, path) is to cowlink: enum cow_kind in cowlink.h.  follow:
+   the call follows a symlink in the last component.  Called only when
+   symlinks are on the way, or a stat saw a read-only file. */
+int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
+{
+    char abs[PATH_MAX], dir[PATH_MAX], text[PATH_MAX], start[PATH_MAX];
+    const char *name;
+    size_t len;
+    long got;
+    int err, missing;
+
+    link->target[0] = 0;
+    link->missing = 0;
     if (!path)
-        return 0;
+        return COW_PLAIN;
     /* The kernel reads the caller's pointer: a bad one gives EFAULT here
        instead of a crash, and a good one is a proven string afterwards. */
     got = sys_readlinkat(dirfd, path, text, sizeof text);
-    if (got <= 0 || got >= (long)sizeof text)
+    if ((got < 0 && errno != EINVAL && errno != ENOENT) || !path[0])
+        return COW_PLAIN; /* the kernel fails the call the same way */
+    if (got >= (long)sizeof text || cow_abs_path(dirfd, path, abs))
+        return COW_UNKNOWN;
+    len = strlen(abs);
+    name = strrchr(abs, '/') + 1;
+    if (abs[len - 1] == '/' || !strcmp(name, ".") || !strcmp(name, ".."))
+        return whole(abs, link);
+    memcpy(dir, abs, (size_t)(name - abs));
+    dir[name - abs] = 0;
+    err = cow_resolve(dir, dir, &missing);
+    if (err || missing)
+        return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN; /* the call fails anyway */
+    if (follow && got > 0) {
+        /* Relative link text is relative to the directory holding the
+           link; the resolved target goes in link->target. */
+        if (text[0] == '/')
+            text[got] = 0;
+        else if (joined(start, dir, text, (size_t)got))
+            return COW_UNKNOWN;
+        err = cow_resolve(text[0] == '/' ? text : start, link->target, &link->missing);
+        if (err)
+            return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN;
+    } else if (joined(link->target, dir, name, strlen(name))) {
+        return COW_UNKNOWN;
+    }
+    if (!cow_in_store(link->target) || named_directly(abs, link->target))
+        return COW_PLAIN;
+    return follow && got > 0 && !cow_in_store(dir) ? COW_LINK : COW_INSIDE;
+}
+
+/* Is the file open as fd a store entry?  1 yes, 0 no, -1 cannot tell.
+   One fstat for an ordinary file: store files never have a write bit, and
+   a file on a device no store lives on is not in one. */
+int cow_fd_in_store(int fd, char target[PATH_MAX])
+{
+    char proc[40] = "/proc/self/fd/", num[24];
+    struct stat st;
+    long got;
+
+    target[0] = 0;
+    if (sys_fstat(fd, &st) < 0)
         return 0;
-    if (link_start(dirfd, path, text, (size_t)got, start))
+    if ((!S_ISLNK(st.st_mode) && (st.st_mode & S_IWUSR)) || !cow_store_device(st.st_dev))
         return 0;
-    if (cow_resolve(start, link->target, &link->missing))
-        return 0;
-    return cow_in_store(link->target);
+    strcat(proc, cow_num(num, (unsigned long long)fd));
+    got = sys_readlinkat(AT_FDCWD, proc, target, PATH_MAX);
+    if (got < 0 || got >= PATH_MAX || target[0] != '/') {
+        strcpy(target, "(unknown)");
+        return -1;
+    }
+    target[got] = 0;
+    return cow_in_store(target);
 }

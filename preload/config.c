@@ -9,6 +9,7 @@
  * Read lazily on first use rather than in a constructor, because other
  * libraries' constructors may open files before ours runs.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,18 +22,37 @@ static struct {
     int enabled, verbose;
     int nstores;
     char store[MAX_STORES][PATH_MAX]; /* canonical, with a trailing '/' */
+    char raw[MAX_STORES][PATH_MAX];   /* as written, with a trailing '/' */
     size_t store_len[MAX_STORES];
+    dev_t dev[MAX_STORES];            /* the store directory's identity, */
+    ino_t ino[MAX_STORES];            /* to know it under another path */
     char log[PATH_MAX];
 } cfg;
 
 static int state; /* 0 unread, 1 being read, 2 ready */
 
+/* dir (len bytes) with exactly one trailing '/', or -1 if too long. */
+static int with_slash(char out[PATH_MAX], const char *dir, size_t len)
+{
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len + 2 > PATH_MAX)
+        return -1;
+    memmove(out, dir, len);
+    if (out[len - 1] != '/')
+        out[len++] = '/';
+    out[len] = 0;
+    return (int)len;
+}
+
 /* Keep one store directory: canonical form, so that it compares with the
-   canonical targets classify.c produces. */
+   canonical targets classify.c produces, and as written, so that a path
+   naming it directly is recognised. */
 static void add_store(const char *dir, size_t len)
 {
     char raw[PATH_MAX], canon[PATH_MAX];
-    int missing;
+    struct stat st;
+    int missing, n = cfg.nstores, canon_len;
 
     if (len >= PATH_MAX - 1) {
         cow_say("ignoring a store directory: path too long", (char *)0);
@@ -44,28 +64,82 @@ static void add_store(const char *dir, size_t len)
         cow_say("ignoring store directory '", raw, "': not an absolute path", (char *)0);
         return;
     }
-    if (cfg.nstores == MAX_STORES) {
+    if (n == MAX_STORES) {
         cow_say("ignoring store directory ", raw, ": at most 16 are used", (char *)0);
         return;
     }
     if (cow_resolve(raw, canon, &missing) != 0)
         memcpy(canon, raw, len + 1); /* not there yet: compare as written */
-    len = strlen(canon);
-    while (len > 1 && canon[len - 1] == '/')
-        len--;
-    if (len > 1 || canon[0] != '/')
-        canon[len++] = '/';
-    canon[len] = 0;
-    memcpy(cfg.store[cfg.nstores], canon, len + 1);
-    cfg.store_len[cfg.nstores++] = len;
+    canon_len = with_slash(cfg.store[n], canon, strlen(canon));
+    if (canon_len < 0 || with_slash(cfg.raw[n], raw, len) < 0) {
+        cow_say("ignoring a store directory: path too long", (char *)0);
+        return;
+    }
+    if (sys_fstatat(AT_FDCWD, canon, &st, 0) == 0) {
+        cfg.dev[n] = st.st_dev;
+        cfg.ino[n] = st.st_ino;
+    }
+    cfg.store_len[n] = (size_t)canon_len;
+    cfg.nstores++;
+}
+
+static int on_a_store_device(dev_t dev)
+{
+    for (int i = 0; i < cfg.nstores; i++)
+        if (cfg.ino[i] && cfg.dev[i] == dev)
+            return 1;
+    return 0;
+}
+
+static int is_a_store_dir(const char *dir)
+{
+    struct stat st;
+
+    if (sys_fstatat(AT_FDCWD, dir, &st, 0) < 0)
+        return 0;
+    for (int i = 0; i < cfg.nstores; i++)
+        if (cfg.ino[i] && st.st_dev == cfg.dev[i] && st.st_ino == cfg.ino[i])
+            return 1;
+    return 0;
+}
+
+/* A store seen under another path (a bind mount): some directory on the
+   canonical path is a store directory.  Only asked when the path's
+   nearest existing directory is on a store's device. */
+static int below_a_store_dir(const char *path)
+{
+    char p[PATH_MAX];
+    struct stat st;
+    size_t len = strlen(path);
+    int on_store_device = 0;
+
+    if (len >= PATH_MAX)
+        return 0;
+    memcpy(p, path, len + 1);
+    for (;;) {
+        if (!on_store_device && sys_fstatat(AT_FDCWD, p, &st, 0) == 0) {
+            if (!on_a_store_device(st.st_dev))
+                return 0;
+            on_store_device = 1;
+        }
+        if (on_store_device && is_a_store_dir(p))
+            return 1;
+        while (len > 1 && p[len - 1] != '/')
+            len--;
+        if (len <= 1)
+            return 0;
+        p[--len] = 0;
+    }
 }
 
 static int in_store(const char *path)
 {
     for (int i = 0; i < cfg.nstores; i++)
-        if (strncmp(path, cfg.store[i], cfg.store_len[i]) == 0)
+        if (strncmp(path, cfg.store[i], cfg.store_len[i]) == 0 ||
+            (strncmp(path, cfg.store[i], cfg.store_len[i] - 1) == 0 &&
+             path[cfg.store_len[i] - 1] == 0))
             return 1;
-    return 0;
+    return cfg.nstores > 0 && below_a_store_dir(path);
 }
 
 static void read_stores(const char *list)
@@ -89,12 +163,12 @@ static void read_config(void)
     cfg.enabled = !(v && strcmp(v, "0") == 0);
     v = getenv("COWLINK_VERBOSE");
     cfg.verbose = v && strcmp(v, "1") == 0;
+    /* The log is opened again at each event: a relative name would
+       follow the working directory, into a store perhaps. */
     v = getenv("COWLINK_LOG");
-    if (v && *v) {
-        if (strlen(v) < PATH_MAX)
-            strcpy(cfg.log, v);
-        else
-            cow_say("ignoring COWLINK_LOG: path too long", (char *)0);
+    if (v && *v && cow_abs_path(AT_FDCWD, v, cfg.log)) {
+        cow_say("ignoring COWLINK_LOG: cannot make its path absolute", (char *)0);
+        cfg.log[0] = 0;
     }
     v = getenv("COWLINK_STORE");
     if (!v)
@@ -112,7 +186,10 @@ static void read_config(void)
 }
 
 /* The first caller reads the environment; a concurrent one waits for it.
-   Reading it calls nothing that could re-enter the library. */
+   Reading it calls nothing that could re-enter the library.  The
+   constructor below reads it before main, so the waiting is for other
+   libraries' constructors; a child forked while another thread was
+   reading would wait forever, so it reads again. */
 static void ensure_config(void)
 {
     int expected = 0;
@@ -127,6 +204,20 @@ static void ensure_config(void)
     }
     while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
         syscall(SYS_sched_yield);
+}
+
+static void read_again_in_child(void)
+{
+    if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 1)
+        return;
+    memset(&cfg, 0, sizeof cfg);
+    __atomic_store_n(&state, 0, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void read_early(void)
+{
+    pthread_atfork(NULL, NULL, read_again_in_child);
+    ensure_config();
 }
 
 int cow_enabled(void)
@@ -156,4 +247,18 @@ int cow_in_store(const char *path)
 {
     ensure_config();
     return in_store(path);
+}
+
+int cow_store_device(dev_t dev)
+{
+    ensure_config();
+    return on_a_store_device(dev);
+}
+
+const char *cow_store_prefix(int i, int canonical)
+{
+    ensure_config();
+    if (i >= cfg.nstores)
+        return NULL;
+    return canonical ? cfg.store[i] : cfg.raw[i];
 }

@@ -11,16 +11,27 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/time.h>
 #include <sys/types.h>
+#include <time.h>
 
-/* What a call is about to do through a path (see hooks.c). */
+/* What a call is about to do through a path (see hooks.c).  The first
+   five follow a link in the last component; the others do not. */
 enum {
-    COW_WRITE = 1, /* writes data or metadata: the content must survive */
-    COW_TRUNC = 2, /* truncates to zero anyway: no copy needed */
-    COW_CREAT = 4, /* creates the file when the link dangles */
-    COW_META  = 8, /* changes mode, owner or times (for error prediction) */
-    COW_TIMES_NOW = 16, /* sets times to "now" (different permission rule) */
+    COW_WRITE = 1,      /* writes data or metadata: the content must survive */
+    COW_TRUNC = 2,      /* truncates to zero anyway: no copy needed */
+    COW_CREAT = 4,      /* creates the file when the link dangles */
+    COW_META  = 8,      /* changes mode, owner, times or xattrs */
+    COW_TIMES_NOW = 16, /* sets times to "now" (a different permission rule) */
+    COW_NOOP = 32,      /* changes nothing (chown -1 -1, UTIME_OMIT twice) */
+    COW_HARDLINK = 64,  /* gives what the path leads to another name */
+    COW_NAME = 128,     /* creates, removes or renames the name itself */
+    COW_FD_EMPTY = 256, /* an empty path means the directory fd itself */
 };
+#define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
+#define COW_FAILED(how) ((how) >> 16)
+#define COW_DONE (-1) /* cow_before_write: the call succeeded already */
+#define COW_FOLLOWS (COW_WRITE | COW_TRUNC | COW_CREAT | COW_META | COW_NOOP | COW_HARDLINK)
 
 /* config.c */
 int cow_enabled(void);             /* COWLINK is not 0 */
@@ -28,16 +39,29 @@ int cow_logging(void);             /* events go somewhere */
 int cow_verbose(void);
 const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
 int cow_in_store(const char *canonical_path);
+int cow_store_device(dev_t dev);   /* some store lives on this device */
+const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
 
-/* classify.c */
+/* classify.c: what a path is to cowlink */
+enum cow_kind {
+    COW_PLAIN,   /* no store behind it, or a store file named directly */
+    COW_LINK,    /* its last component is a link, outside any store, to a
+                    store entry: a write can make it private */
+    COW_INSIDE,  /* the name lives in a store and was reached through a
+                    symlink: nothing can be made private, writes are refused */
+    COW_UNKNOWN, /* symlinks on the way that could not be followed (no /proc,
+                    a path too long): refused, never passed */
+};
 struct cow_link {
-    char target[PATH_MAX]; /* canonical path of the file the link leads to */
-    int missing;           /* the target does not exist (dangling link) */
+    char target[PATH_MAX]; /* canonical path of what the path names */
+    int missing;           /* it does not exist (a dangling link) */
 };
 int cow_resolve(const char *abs_path, char out[PATH_MAX], int *missing);
 int cow_dir_path(int dirfd, char out[PATH_MAX]);
 int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX]);
-int cow_classify(int dirfd, const char *path, struct cow_link *link);
+int cow_has_links(int dirfd, const char *path, int follow);
+int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link);
+int cow_fd_in_store(int fd, char target[PATH_MAX]);
 
 /* copy.c */
 enum { COW_REFLINK, COW_COPY_RANGE, COW_SENDFILE, COW_READ_WRITE, COW_METHODS };
@@ -46,14 +70,26 @@ extern const char *const cow_method_name[COW_METHODS];
 int cow_copy_by(int method, int in, int out, unsigned long long *bytes);
 int cow_copy(int in, int out, int *method, unsigned long long *bytes);
 
+/* lock.c */
+struct cow_held {
+    int fd, slot;
+};
+int cow_dir_lock(int dirfd, const char *dir, struct cow_held *h);
+void cow_dir_unlock(struct cow_held *h);
+
 /* materialize.c */
 int cow_materialize(const char *op, int dirfd, const char *path, int how,
                     mode_t create_mode);
+void cow_after_open(int fd);
 
 /* hooks.c: the policies the entry points in entries.c apply */
 int cow_fopen_how(const char *mode);
+int cow_chown_how(uid_t uid, gid_t gid);
+int cow_timespec_how(const struct timespec t[2]);
+int cow_timeval_how(const struct timeval t[2]);
 int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode);
+int cow_before_fd(const char *op, int fd, int how);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);
 int cow_access_granted(int dirfd, const char *path, int amode, int flags);
 struct cow_seen {
@@ -78,18 +114,20 @@ static inline int cow_open_how(int flags)
 {
     int how = 0;
 
-    if (flags & (O_PATH | O_NOFOLLOW))
-        return 0; /* the link itself, or ELOOP: normal semantics */
+    if (flags & O_PATH)
+        return 0; /* opens nothing for reading or writing */
     if ((flags & O_TMPFILE) == O_TMPFILE)
-        return 0; /* the path is a directory */
-    if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-        return 0; /* the kernel never follows a link here: EEXIST */
+        return 0; /* unnamed; the linkat that would name it is checked */
     if ((flags & O_ACCMODE) != O_RDONLY)
         how |= COW_WRITE;
     if (flags & O_TRUNC)
         how |= COW_TRUNC;
     if (flags & O_CREAT)
         how |= COW_CREAT; /* even read-only: it would create in the store */
+    /* O_NOFOLLOW fails with ELOOP on a link, and O_CREAT|O_EXCL never
+       follows one: only the directory holding the name matters. */
+    if (how && ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))
+        return COW_NAME;
     return how;
 }
 

@@ -8,7 +8,10 @@
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <linux/fs.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 #include <utime.h>
 
 #include "cowlink.h"
@@ -25,6 +28,8 @@ int __xstat(int, const char *, struct stat *);
 int __xstat64(int, const char *, struct stat64 *);
 int __fxstatat(int, int, const char *, struct stat *, int);
 int __fxstatat64(int, int, const char *, struct stat64 *, int);
+int __xmknod(int, const char *, mode_t, dev_t *);
+int __xmknodat(int, int, const char *, mode_t, dev_t *);
 
 /* Bind the oldest dlsym so that the library also loads on glibc < 2.34,
    where dlsym lives in libdl (the Makefile links it). */
@@ -60,28 +65,36 @@ static void *next_of(void **slot, const char *name)
     }
 
 #define FOLLOWS(flags) (!((flags) & AT_SYMLINK_NOFOLLOW))
+#define EMPTY(flags) ((flags) & AT_EMPTY_PATH ? COW_FD_EMPTY : 0)
 #define META COW_WRITE | COW_META
 #define TIMES(t) ((t) ? META : META | COW_TIMES_NOW)
 #define CREATES (COW_WRITE | COW_TRUNC | COW_CREAT)
+#define TRUNCATES(n) ((n) < 0 ? COW_WRITE | COW_FAILS(EINVAL) : (n) ? COW_WRITE : COW_WRITE | COW_TRUNC)
+#define LINKS(f) ((f) & (AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) ? COW_HARDLINK | EMPTY(f) : COW_NAME)
+#define SETS_FLAGS(req) ((req) == FS_IOC_SETFLAGS || (req) == FS_IOC_FSSETXATTR)
+
+/* The check every path call makes before the call itself. */
+#define CHECKED(fail, op, dirfd, path, how, mode)                             \
+    int err = cow_before_write(op, dirfd, path, how, mode);                   \
+    if (err == COW_DONE)                                                      \
+        return 0;                                                             \
+    if (err) {                                                                \
+        errno = err;                                                          \
+        return fail;                                                          \
+    }
 
 /* Writes through a path: materialize a store link first. */
 #define WRITES(ret, fail, name, params, args, dirfd, path, how, mode)         \
     ENTRY(ret, name, params)                                                  \
     {                                                                         \
         NEXT(name, fail)                                                      \
-        int err = cow_before_write(#name, dirfd, path, how, mode);            \
-        if (err) {                                                            \
-            errno = err;                                                      \
-            return fail;                                                      \
-        }                                                                     \
+        CHECKED(fail, #name, dirfd, path, how, mode)                          \
         return next args;                                                     \
     }
 
 /* The open family, whose mode argument exists only with O_CREAT or
-   O_TMPFILE.  A write-mode open first runs with O_NOFOLLOW added: that
-   succeeds, at no extra cost, unless the last component is a symlink, and
-   fails with ELOOP without touching anything when it is.  Only then do we
-   classify the link.  The flags parameter must be named f. */
+   O_TMPFILE.  The flags parameter must be named f.  A file created through
+   a dangling link gets the caller's mode once the caller has opened it. */
 #define OPENS(name, params, args, dirfd, path)                                \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
@@ -93,22 +106,75 @@ static void *next_of(void **slot, const char *name)
             va_end(ap);                                                       \
         }                                                                     \
         NEXT(name, -1)                                                        \
-        int how = cow_open_how(f), asked = f, saved, r;                       \
-        if (!how || !cow_enabled())                                           \
+        int how = cow_open_how(f), r;                                         \
+        if (!how)                                                             \
             return next args;                                                 \
-        saved = errno;                                                        \
-        f |= O_NOFOLLOW;                                                      \
+        CHECKED(-1, #name, dirfd, path, how, mode)                            \
         r = next args;                                                        \
-        f = asked;                                                            \
-        if (r >= 0 || errno != ELOOP)                                         \
-            return r;                                                         \
-        errno = saved;                                                        \
-        int err = cow_before_write(#name, dirfd, path, how, mode);            \
+        cow_after_open(r);                                                    \
+        return r;                                                             \
+    }
+
+/* creat: an open with O_CREAT|O_WRONLY|O_TRUNC. */
+#define CREATS(name)                                                          \
+    ENTRY(int, name, (const char *p, mode_t m))                               \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        CHECKED(-1, #name, AT_FDCWD, p, CREATES, m)                           \
+        int r = next(p, m);                                                   \
+        cow_after_open(r);                                                    \
+        return r;                                                             \
+    }
+
+/* freopen: a NULL path reopens the stream's own file (glibc does it
+   through /proc, out of our sight): a store file cannot be reopened for
+   writing.  On failure the stream is closed, as freopen does. */
+#define REOPENS(name)                                                         \
+    ENTRY(FILE *, name, (const char *p, const char *m, FILE *s))              \
+    {                                                                         \
+        NEXT(name, NULL)                                                      \
+        int how = cow_fopen_how(m), err;                                      \
+        err = p ? cow_before_write(#name, AT_FDCWD, p, how, 0666)             \
+                : s && how ? cow_before_fd(#name, fileno(s), how) : 0;        \
+        if (err && !p)                                                        \
+            fclose(s);                                                        \
+        if (err) {                                                            \
+            errno = err;                                                      \
+            return NULL;                                                      \
+        }                                                                     \
+        return next(p, m, s);                                                 \
+    }
+
+/* Calls on a descriptor: refused on a store file. */
+#define FDS(name, params, args, fd, how)                                      \
+    ENTRY(int, name, params)                                                  \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        int err = cow_before_fd(#name, fd, how);                              \
+        if (err == COW_DONE)                                                  \
+            return 0;                                                         \
         if (err) {                                                            \
             errno = err;                                                      \
             return -1;                                                        \
         }                                                                     \
         return next args;                                                     \
+    }
+
+/* ioctl: only the requests that change a file's attributes. */
+#define IOCTLS(name)                                                          \
+    ENTRY(int, name, (int fd, unsigned long req, ...))                        \
+    {                                                                         \
+        va_list ap;                                                           \
+        va_start(ap, req);                                                    \
+        void *arg = va_arg(ap, void *);                                       \
+        va_end(ap);                                                           \
+        NEXT(name, -1)                                                        \
+        int err = SETS_FLAGS(req) ? cow_before_fd(#name, fd, META) : 0;       \
+        if (err) {                                                            \
+            errno = err;                                                      \
+            return -1;                                                        \
+        }                                                                     \
+        return next(fd, req, arg);                                            \
     }
 
 /* Stats that follow links: a store link shows an owner write bit. */
@@ -136,14 +202,22 @@ static void *next_of(void **slot, const char *name)
         return r;                                                             \
     }
 
-/* Renames onto and unlinks of a store link replace the link: they pass
-   through and are recorded. */
-#define OBSERVES(name, params, args, dirfd, path)                             \
+/* Calls that create, remove, rename or link names: refused where a name
+   lies in a store reached through a symlink.  Renames onto and unlinks of
+   a store link replace the link: they pass through and are recorded. */
+#define NAMES(name, params, args, d1, p1, how1, d2, p2, how2)                 \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
         struct cow_seen seen;                                                 \
         NEXT(name, -1)                                                        \
-        cow_observe_before(&seen, dirfd, path);                               \
+        int err = cow_before_write(#name, d1, p1, how1, 0);                   \
+        if (!err)                                                             \
+            err = cow_before_write(#name, d2, p2, how2, 0);                   \
+        if (err) {                                                            \
+            errno = err;                                                      \
+            return -1;                                                        \
+        }                                                                     \
+        cow_observe_before(&seen, d2, p2);                                    \
         int r = next args;                                                    \
         cow_observe_after(&seen, #name, r);                                   \
         return r;                                                             \
@@ -154,27 +228,42 @@ OPENS(open,           (const char *p, int f, ...),           (p, f, mode),    AT
 OPENS(open64,         (const char *p, int f, ...),           (p, f, mode),    AT_FDCWD, p)
 OPENS(openat,         (int d, const char *p, int f, ...),    (d, p, f, mode), d, p)
 OPENS(openat64,       (int d, const char *p, int f, ...),    (d, p, f, mode), d, p)
+CREATS(creat)
+CREATS(creat64)
+REOPENS(freopen)
+REOPENS(freopen64)
+IOCTLS(ioctl)
 
 WRITES(int, -1, __open_2,     (const char *p, int f),        (p, f),    AT_FDCWD, p, cow_open_how(f), 0)
 WRITES(int, -1, __open64_2,   (const char *p, int f),        (p, f),    AT_FDCWD, p, cow_open_how(f), 0)
 WRITES(int, -1, __openat_2,   (int d, const char *p, int f), (d, p, f), d, p, cow_open_how(f), 0)
 WRITES(int, -1, __openat64_2, (int d, const char *p, int f), (d, p, f), d, p, cow_open_how(f), 0)
-WRITES(int, -1, creat,        (const char *p, mode_t m),     (p, m),    AT_FDCWD, p, CREATES, m)
-WRITES(int, -1, creat64,      (const char *p, mode_t m),     (p, m),    AT_FDCWD, p, CREATES, m)
-WRITES(FILE *, NULL, fopen,     (const char *p, const char *m),          (p, m),    AT_FDCWD, p, cow_fopen_how(m), 0666)
-WRITES(FILE *, NULL, fopen64,   (const char *p, const char *m),          (p, m),    AT_FDCWD, p, cow_fopen_how(m), 0666)
-WRITES(FILE *, NULL, freopen,   (const char *p, const char *m, FILE *s), (p, m, s), AT_FDCWD, p, cow_fopen_how(m), 0666)
-WRITES(FILE *, NULL, freopen64, (const char *p, const char *m, FILE *s), (p, m, s), AT_FDCWD, p, cow_fopen_how(m), 0666)
-WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, n ? COW_WRITE : COW_WRITE | COW_TRUNC, 0)
-WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, n ? COW_WRITE : COW_WRITE | COW_TRUNC, 0)
-WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                 (p, t),       AT_FDCWD, p, TIMES(t), 0)
-WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),                 (p, t),       AT_FDCWD, p, TIMES(t), 0)
-WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),          (d, p, t),    d, p, TIMES(t), 0)
-WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f),  (d, p, t, f), d, p, FOLLOWS(f) ? TIMES(t) : 0, 0)
-WRITES(int, -1, chmod,        (const char *p, mode_t m),                                (p, m),       AT_FDCWD, p, META, 0)
-WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                  (d, p, m, f), d, p, FOLLOWS(f) ? META : 0, 0)
-WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                        (p, u, g),    AT_FDCWD, p, META, 0)
-WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),          (d, p, u, g, f), d, p, FOLLOWS(f) ? META : 0, 0)
+WRITES(FILE *, NULL, fopen,   (const char *p, const char *m), (p, m),   AT_FDCWD, p, cow_fopen_how(m), 0666)
+WRITES(FILE *, NULL, fopen64, (const char *p, const char *m), (p, m),   AT_FDCWD, p, cow_fopen_how(m), 0666)
+WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
+WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
+WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0)
+WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, cow_timeval_how(t), 0)
+WRITES(int, -1, lutimes,      (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, COW_NAME, 0)
+WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),       (d, p, t),    d, p, cow_timeval_how(t) | COW_FD_EMPTY, 0)
+WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | COW_FD_EMPTY, 0)
+WRITES(int, -1, chmod,        (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, META, 0)
+WRITES(int, -1, lchmod,       (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, COW_NAME, 0)
+WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                 (d, p, m, f), d, p, (FOLLOWS(f) ? META : COW_NAME) | EMPTY(f), 0)
+WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0)
+WRITES(int, -1, lchown,       (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, COW_NAME, 0)
+WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0)
+WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, META, 0)
+WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0)
+WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, META, 0)
+WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0)
+
+FDS(fchmod,       (int fd, mode_t m),                                         (fd, m),          fd, META)
+FDS(fchown,       (int fd, uid_t u, gid_t g),                                 (fd, u, g),       fd, cow_chown_how(u, g))
+FDS(futimens,     (int fd, const struct timespec t[2]),                       (fd, t),          fd, cow_timespec_how(t))
+FDS(futimes,      (int fd, const struct timeval t[2]),                        (fd, t),          fd, cow_timeval_how(t))
+FDS(fsetxattr,    (int fd, const char *n, const void *v, size_t s, int f),    (fd, n, v, s, f), fd, META)
+FDS(fremovexattr, (int fd, const char *n),                                    (fd, n),          fd, META)
 
 VIEWS(stat,           (const char *p, struct stat *b),                            (p, b),          AT_FDCWD, p, 1, b->st_mode)
 VIEWS(stat64,         (const char *p, struct stat64 *b),                          (p, b),          AT_FDCWD, p, 1, b->st_mode)
@@ -191,10 +280,23 @@ ACCESSES(faccessat,   (int d, const char *p, int m, int f), (d, p, m, f), d, p, 
 ACCESSES(euidaccess,  (const char *p, int m),               (p, m),       AT_FDCWD, p, m, AT_EACCESS)
 ACCESSES(eaccess,     (const char *p, int m),               (p, m),       AT_FDCWD, p, m, AT_EACCESS)
 
-OBSERVES(rename,      (const char *o, const char *n),                            (o, n),            AT_FDCWD, n)
-OBSERVES(renameat,    (int od, const char *o, int nd, const char *n),            (od, o, nd, n),    nd, n)
-OBSERVES(renameat2,   (int od, const char *o, int nd, const char *n, unsigned fl), (od, o, nd, n, fl), nd, n)
-OBSERVES(unlink,      (const char *p),                                           (p),               AT_FDCWD, p)
-OBSERVES(unlinkat,    (int d, const char *p, int f),                             (d, p, f),         d, p)
-OBSERVES(remove,      (const char *p),                                           (p),               AT_FDCWD, p)
+NAMES(rename,     (const char *o, const char *n),                              (o, n),              AT_FDCWD, o, COW_NAME, AT_FDCWD, n, COW_NAME)
+NAMES(renameat,   (int od, const char *o, int nd, const char *n),              (od, o, nd, n),      od, o, COW_NAME, nd, n, COW_NAME)
+NAMES(renameat2,  (int od, const char *o, int nd, const char *n, unsigned fl), (od, o, nd, n, fl),  od, o, COW_NAME, nd, n, COW_NAME)
+NAMES(link,       (const char *o, const char *n),                              (o, n),              AT_FDCWD, o, COW_NAME, AT_FDCWD, n, COW_NAME)
+NAMES(linkat,     (int od, const char *o, int nd, const char *n, int f),       (od, o, nd, n, f),   od, o, LINKS(f), nd, n, COW_NAME)
+NAMES(symlink,    (const char *t, const char *p),                              (t, p),              AT_FDCWD, p, 0, AT_FDCWD, p, COW_NAME)
+NAMES(symlinkat,  (const char *t, int d, const char *p),                       (t, d, p),           d, p, 0, d, p, COW_NAME)
+NAMES(mkdir,      (const char *p, mode_t m),                                   (p, m),              AT_FDCWD, p, 0, AT_FDCWD, p, COW_NAME)
+NAMES(mkdirat,    (int d, const char *p, mode_t m),                            (d, p, m),           d, p, 0, d, p, COW_NAME)
+NAMES(mknod,      (const char *p, mode_t m, dev_t v),                          (p, m, v),           AT_FDCWD, p, 0, AT_FDCWD, p, COW_NAME)
+NAMES(mknodat,    (int d, const char *p, mode_t m, dev_t v),                   (d, p, m, v),        d, p, 0, d, p, COW_NAME)
+NAMES(__xmknod,   (int x, const char *p, mode_t m, dev_t *v),                  (x, p, m, v),        AT_FDCWD, p, 0, AT_FDCWD, p, COW_NAME)
+NAMES(__xmknodat, (int x, int d, const char *p, mode_t m, dev_t *v),           (x, d, p, m, v),     d, p, 0, d, p, COW_NAME)
+NAMES(mkfifo,     (const char *p, mode_t m),                                   (p, m),              AT_FDCWD, p, 0, AT_FDCWD, p, COW_NAME)
+NAMES(mkfifoat,   (int d, const char *p, mode_t m),                            (d, p, m),           d, p, 0, d, p, COW_NAME)
+NAMES(unlink,     (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, COW_NAME)
+NAMES(unlinkat,   (int d, const char *p, int f),                               (d, p, f),           d, p, 0, d, p, COW_NAME)
+NAMES(remove,     (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, COW_NAME)
+NAMES(rmdir,      (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, COW_NAME)
 /* clang-format on */

@@ -1,8 +1,15 @@
 /* What cowlink does around each kind of libc call (entries.c lists them).
  *
- * Every hook keeps the caller's errno unless it decides the call's result,
- * and costs one cheap check (a readlinkat, or a look at a mode the call
- * already returned) when no store link is involved.
+ * Every hook keeps the caller's errno unless it decides the call's result.
+ * A call on an ordinary path pays one cheap check: an openat2 that fails
+ * only when a symlink is on the way (classify.c), or a look at a mode the
+ * call already returned.  A descriptor call pays one fstat.
+ *
+ * The rule: nothing reached through a symlink into a store is written.  A
+ * link whose last component lies outside the store is made private at the
+ * first write; anything else (a name below a linked store directory, a
+ * link inside the store, a store file open by descriptor) is refused with
+ * the error an unprivileged caller would get, or EROFS, and one line.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,19 +22,88 @@
 #define ST_RDONLY 1
 #endif
 
+/* fopen's mode, read as glibc reads it: the first letter, then at most six
+   more characters up to a ',' ("rb+" and "r+x" both write). */
 int cow_fopen_how(const char *mode)
 {
-    if (!mode || strchr(mode, 'x'))
+    int flags;
+
+    if (!mode)
         return 0;
     switch (mode[0]) {
-    case 'w':
-        return COW_WRITE | COW_TRUNC | COW_CREAT;
-    case 'a':
-        return COW_WRITE | COW_CREAT;
     case 'r':
-        return strchr(mode, '+') ? COW_WRITE : 0;
+        flags = O_RDONLY;
+        break;
+    case 'w':
+        flags = O_WRONLY | O_CREAT | O_TRUNC;
+        break;
+    case 'a':
+        flags = O_WRONLY | O_CREAT | O_APPEND;
+        break;
+    default:
+        return 0;
     }
+    for (int i = 1; i < 7 && mode[i] && mode[i] != ','; i++) {
+        if (mode[i] == '+')
+            flags = (flags & ~O_ACCMODE) | O_RDWR;
+        else if (mode[i] == 'x')
+            flags |= O_EXCL;
+    }
+    return cow_open_how(flags);
+}
+
+static int in_my_groups(gid_t gid)
+{
+    gid_t groups[256];
+    long n = syscall(SYS_getgroups, 256, groups);
+
+    if (gid == (gid_t)syscall(SYS_getegid))
+        return 1;
+    for (long i = 0; i < n; i++)
+        if (groups[i] == gid)
+            return 1;
     return 0;
+}
+
+/* chown: predict what the kernel would refuse on a private copy. */
+int cow_chown_how(uid_t uid, gid_t gid)
+{
+    uid_t euid = (uid_t)syscall(SYS_geteuid);
+
+    if (uid == (uid_t)-1 && gid == (gid_t)-1)
+        return COW_NOOP;
+    if (euid != 0 && ((uid != (uid_t)-1 && uid != euid) ||
+                      (gid != (gid_t)-1 && !in_my_groups(gid))))
+        return COW_META | COW_FAILS(EPERM);
+    return COW_META;
+}
+
+static int nsec_valid(long nsec)
+{
+    return nsec == UTIME_NOW || nsec == UTIME_OMIT || (nsec >= 0 && nsec < 1000000000L);
+}
+
+/* utimensat and futimens: NULL or UTIME_NOW twice only need write
+   access; UTIME_OMIT twice changes nothing. */
+int cow_timespec_how(const struct timespec t[2])
+{
+    if (!t || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW))
+        return COW_META | COW_TIMES_NOW;
+    if (!nsec_valid(t[0].tv_nsec) || !nsec_valid(t[1].tv_nsec))
+        return COW_META | COW_FAILS(EINVAL);
+    if (t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT)
+        return COW_NOOP;
+    return COW_META;
+}
+
+int cow_timeval_how(const struct timeval t[2])
+{
+    if (!t)
+        return COW_META | COW_TIMES_NOW;
+    if (t[0].tv_usec < 0 || t[0].tv_usec >= 1000000 || t[1].tv_usec < 0 ||
+        t[1].tv_usec >= 1000000)
+        return COW_META | COW_FAILS(EINVAL);
+    return COW_META;
 }
 
 /* Would the call write the store file (or create one in the store)? */
@@ -37,48 +113,128 @@ static int writes(int how, const struct cow_link *link)
 }
 
 /* The error the call would have failed with without cowlink, so that a
-   materialization that fails looks to the caller like the plain refusal it
-   would otherwise have met.  0: it would have succeeded (by writing the
-   store, which we never do). */
+   call cowlink refuses, or a materialization that fails, looks to the
+   caller like the plain refusal it would otherwise have met.  0: it would
+   have succeeded (by writing the store, which we never do). */
 static int error_without(int how, const struct cow_link *link)
 {
     char dir[PATH_MAX];
     struct statfs fs;
     struct stat st;
     const char *path = link->target;
+    int on_dir = link->missing || !(how & COW_FOLLOWS);
     uid_t euid = (uid_t)syscall(SYS_geteuid);
 
-    if (link->missing) {
+    if (on_dir) {
         strcpy(dir, link->target);
         *strrchr(dir, '/') = 0;
         path = dir[0] ? dir : "/";
     }
     if (syscall(SYS_statfs, path, &fs) == 0 && (fs.f_flags & ST_RDONLY))
         return EROFS;
-    if ((how & COW_META) && !link->missing && !(how & COW_TIMES_NOW))
+    if ((how & COW_META) && !on_dir && !(how & COW_TIMES_NOW))
         return euid == 0 || (sys_fstatat(AT_FDCWD, path, &st, 0) == 0 && st.st_uid == euid)
                    ? 0
                    : EPERM;
-    return sys_faccessat(AT_FDCWD, path, link->missing ? W_OK | X_OK : W_OK, AT_EACCESS) < 0
-               ? errno
-               : 0;
+    return sys_faccessat(AT_FDCWD, path, on_dir ? W_OK | X_OK : W_OK, AT_EACCESS) < 0 ? errno
+                                                                                    : 0;
 }
 
-/* Before a call that may write through (dirfd, path): materialize a store
-   link.  Returns 0 to go on with the call, or the errno to fail it with. */
+/* A call cowlink cannot make safe: the error it expects, and one line. */
+static int refuse(const char *op, const char *path, int how, const struct cow_link *link,
+                  const char *why)
+{
+    int err;
+
+    if (how & COW_NOOP)
+        return COW_DONE; /* changes nothing: succeed without touching it */
+    if (COW_FAILED(how))
+        return COW_FAILED(how);
+    err = (how & COW_HARDLINK) ? EXDEV : link->target[0] == '/' ? error_without(how, link) : 0;
+    if (!err)
+        err = EROFS;
+    cow_say("refusing ", op, " on ", path, " (", link->target[0] ? link->target : "?", "): ",
+            why, (char *)0);
+    return err;
+}
+
+/* A write through a link, outside any store, to a store entry. */
+static int through_link(const char *op, int dirfd, const char *path, int how,
+                        mode_t create_mode, const struct cow_link *link)
+{
+    struct stat st;
+    int err, would;
+
+    if (COW_FAILED(how))
+        return COW_FAILED(how); /* it fails anyway: nothing to copy */
+    if ((how & COW_HARDLINK) && link->missing)
+        return 0; /* ENOENT from the kernel */
+    if (how & (COW_NOOP | COW_HARDLINK))
+        return refuse(op, path, how, link, "a store file cannot be given another name");
+    if (!link->missing && sys_fstatat(AT_FDCWD, link->target, &st, 0) == 0 &&
+        !S_ISREG(st.st_mode)) {
+        if (how & COW_META)
+            return refuse(op, path, how, link, "only files can be made private");
+        return S_ISDIR(st.st_mode) ? EISDIR : 0; /* the kernel's own answer */
+    }
+    if (!writes(how, link))
+        return 0;
+    err = cow_materialize(op, dirfd, path, how, create_mode);
+    if (err && err != EAGAIN && (would = error_without(how, link)))
+        err = would;
+    return err;
+}
+
+/* Before a call that may write through (dirfd, path).  Returns 0 to go on
+   with the call, COW_DONE when it has nothing to do and must succeed, or
+   the errno to fail it with. */
 int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode)
 {
     struct cow_link link;
-    int saved = errno, err = 0, would;
+    int saved = errno, err = 0, follow = how & COW_FOLLOWS;
 
     if (!how || !cow_enabled())
         return 0;
-    if (cow_classify(dirfd, path, &link) && writes(how, &link)) {
-        err = cow_materialize(op, dirfd, path, how, create_mode);
-        if (err && (would = error_without(how, &link)))
-            err = would;
+    if ((how & COW_FD_EMPTY) && (!path || !path[0]))
+        return cow_before_fd(op, dirfd, how);
+    if (!cow_has_links(dirfd, path, follow)) {
+        errno = saved;
+        return 0;
     }
+    switch (cow_classify(dirfd, path, follow, &link)) {
+    case COW_PLAIN:
+        break;
+    case COW_LINK:
+        err = through_link(op, dirfd, path, how, create_mode, &link);
+        break;
+    case COW_INSIDE:
+        err = refuse(op, path, how, &link,
+                     "it lies in the store, reached through a symlink that cannot be made private");
+        break;
+    default:
+        err = refuse(op, path, how, &link,
+                     "cannot tell where its symlinks lead (no /proc, or a path too long)");
+    }
+    errno = saved;
+    return err;
+}
+
+/* Before a call on a descriptor: a store file cannot be made private
+   through one, so a write to it is refused. */
+int cow_before_fd(const char *op, int fd, int how)
+{
+    struct cow_link link = {.missing = 0};
+    char what[40] = "descriptor ", num[24];
+    int saved = errno, err = 0, in;
+
+    if (!how || !cow_enabled())
+        return 0;
+    in = cow_fd_in_store(fd, link.target);
+    if (in)
+        err = refuse(op, strcat(what, cow_num(num, (unsigned long long)fd)), how, &link,
+                     in < 0 ? "cannot tell what file it is (no /proc): refused, not passed"
+                            : "a store file open by descriptor cannot be made private");
     errno = saved;
     return err;
 }
@@ -93,25 +249,27 @@ int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode)
 
     if (!follow || !S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled())
         return 0;
-    hide = cow_classify(dirfd, path, &link);
+    hide = cow_classify(dirfd, path, 1, &link) == COW_LINK;
     errno = saved;
     return hide;
 }
 
 /* access(W_OK) refused a store link: grant it when a write could succeed,
-   that is when the other bits asked for pass and the link's directory
-   (where the private copy goes) is writable. */
+   that is when the link leads to a file, the other bits asked for pass,
+   and the link's directory (where the private copy goes) is writable. */
 int cow_access_granted(int dirfd, const char *path, int amode, int flags)
 {
     struct cow_link link;
+    struct stat st;
     char dir[PATH_MAX];
     int saved = errno, granted = 0;
     char *slash;
 
     if (!(amode & W_OK) || (flags & AT_SYMLINK_NOFOLLOW) || !cow_enabled())
         return 0;
-    if ((saved == EACCES || saved == EROFS) && cow_classify(dirfd, path, &link) &&
-        !link.missing && strlen(path) < sizeof dir) {
+    if ((saved == EACCES || saved == EROFS) && cow_classify(dirfd, path, 1, &link) == COW_LINK &&
+        !link.missing && sys_fstatat(AT_FDCWD, link.target, &st, 0) == 0 &&
+        S_ISREG(st.st_mode) && strlen(path) < sizeof dir) {
         strcpy(dir, path);
         slash = strrchr(dir, '/');
         if (!slash)
@@ -133,7 +291,8 @@ void cow_observe_before(struct cow_seen *seen, int dirfd, const char *path)
     struct cow_link link;
     int saved = errno;
 
-    seen->linked = cow_enabled() && cow_logging() && cow_classify(dirfd, path, &link);
+    seen->linked = cow_enabled() && cow_logging() &&
+                   cow_classify(dirfd, path, 1, &link) == COW_LINK;
     if (seen->linked) {
         strcpy(seen->target, link.target);
         if (cow_abs_path(dirfd, path, seen->path))

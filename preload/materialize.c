@@ -19,16 +19,29 @@ struct job {
     const char *op, *path;
     int dirfd, how;
     mode_t create_mode;
-    int dir;             /* the link's directory, locked */
+    struct cow_held dir; /* the link's directory, open and locked */
     const char *name;    /* the link's name in it */
     struct cow_link link;
+    char text[PATH_MAX]; /* the link's own text, to know it again */
+    long text_len;
     struct stat st;      /* of the store file */
     int src, tmp;
     char tmp_name[64];   /* empty while the temporary file has no name */
     int method;          /* index into cow_method_name, or -1: no copy */
     unsigned long long bytes;
     const char *step;    /* what was being done, for the error message */
+    int replaced;        /* someone replaced the link while we copied */
 };
+
+/* The mode a file created through a dangling link must end with, when it
+   lacks the owner write bit the caller's own open needs (open() of a new
+   file ignores its mode; a reopen of an existing one does not). */
+static __thread __attribute__((tls_model("initial-exec"))) struct {
+    int pending;
+    mode_t mode;
+    dev_t dev;
+    ino_t ino;
+} restore;
 
 static int fail(struct job *j, const char *step)
 {
@@ -41,6 +54,7 @@ static int open_dir(struct job *j)
     char dir[PATH_MAX];
     const char *slash = strrchr(j->path, '/');
     size_t len;
+    int err;
 
     if (!slash) {
         strcpy(dir, ".");
@@ -51,12 +65,10 @@ static int open_dir(struct job *j)
         dir[len] = 0;
         j->name = slash + 1;
     }
-    j->dir = sys_openat(j->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    if (j->dir < 0)
-        return fail(j, "opening its directory");
-    while (syscall(SYS_flock, j->dir, LOCK_EX) < 0)
-        if (errno != EINTR)
-            return fail(j, "locking its directory");
+    if ((err = cow_dir_lock(j->dirfd, dir, &j->dir))) {
+        errno = err;
+        return fail(j, j->dir.fd < 0 ? "opening its directory" : "locking its directory");
+    }
     return 0;
 }
 
@@ -76,12 +88,12 @@ static void temp_name(char out[64])
    copying; filesystems without it get a named one. */
 static int make_temp(struct job *j, mode_t mode)
 {
-    j->tmp = sys_openat(j->dir, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+    j->tmp = sys_openat(j->dir.fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
     if (j->tmp >= 0)
         return 0;
     for (int tries = 0; tries < 100; tries++) {
         temp_name(j->tmp_name);
-        j->tmp = sys_openat(j->dir, j->tmp_name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
+        j->tmp = sys_openat(j->dir.fd, j->tmp_name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
                             mode);
         if (j->tmp >= 0)
             return 0;
@@ -112,8 +124,8 @@ static int fill(struct job *j)
 }
 
 /* Give an O_TMPFILE file a name (through /proc, or AT_EMPTY_PATH where
-   /proc is missing and we may), then rename it over the link. */
-static int publish(struct job *j)
+   /proc is missing and we may). */
+static int name_temp(struct job *j)
 {
     char proc[40] = "/proc/self/fd/", num[24];
     long r;
@@ -121,19 +133,82 @@ static int publish(struct job *j)
     strcat(proc, cow_num(num, (unsigned long long)j->tmp));
     for (int tries = 0; !j->tmp_name[0] && tries < 100; tries++) {
         temp_name(j->tmp_name);
-        r = syscall(SYS_linkat, AT_FDCWD, proc, j->dir, j->tmp_name, AT_SYMLINK_FOLLOW);
+        r = syscall(SYS_linkat, AT_FDCWD, proc, j->dir.fd, j->tmp_name, AT_SYMLINK_FOLLOW);
         if (r < 0 && errno == ENOENT)
-            r = syscall(SYS_linkat, j->tmp, "", j->dir, j->tmp_name, AT_EMPTY_PATH);
+            r = syscall(SYS_linkat, j->tmp, "", j->dir.fd, j->tmp_name, AT_EMPTY_PATH);
         if (r == 0)
             break;
         j->tmp_name[0] = 0;
         if (errno != EEXIST)
             return fail(j, "naming the temporary file");
     }
-    if (sys_renameat(j->dir, j->tmp_name, j->dir, j->name) < 0)
-        return fail(j, "renaming it over the link");
-    j->tmp_name[0] = 0; /* it is the link's name now */
     return 0;
+}
+
+/* Is the entry `name` still the link we copied? */
+static int still_the_link(const struct job *j, const char *name)
+{
+    char now[PATH_MAX];
+    long got = sys_readlinkat(j->dir.fd, name, now, sizeof now);
+
+    return got == j->text_len && memcmp(now, j->text, (size_t)got) == 0;
+}
+
+/* Swap the private file in for the link.  A program that does not use
+   cowlink may have replaced the link while we copied: exchange the two
+   names, check that what came out is our link, and give it back if not. */
+static int publish(struct job *j)
+{
+    int err = name_temp(j);
+
+    if (err)
+        return err;
+    if (sys_renameat2(j->dir.fd, j->tmp_name, j->dir.fd, j->name, RENAME_EXCHANGE) < 0) {
+        if (errno != EINVAL && errno != ENOSYS)
+            return fail(j, "renaming it over the link");
+        /* No exchange on this file system: check just before renaming. */
+        if (!still_the_link(j, j->name)) {
+            j->replaced = 1;
+            return 0;
+        }
+        if (sys_renameat(j->dir.fd, j->tmp_name, j->dir.fd, j->name) < 0)
+            return fail(j, "renaming it over the link");
+        j->tmp_name[0] = 0; /* it is the link's name now */
+        return 0;
+    }
+    if (still_the_link(j, j->tmp_name)) {
+        sys_unlinkat(j->dir.fd, j->tmp_name, 0); /* the old link */
+        j->tmp_name[0] = 0;
+        return 0;
+    }
+    if (sys_renameat2(j->dir.fd, j->tmp_name, j->dir.fd, j->name, RENAME_EXCHANGE) < 0) {
+        j->tmp_name[0] = 0; /* theirs now: never remove it */
+        return fail(j, "giving back a file that replaced the link meanwhile");
+    }
+    j->replaced = 1;
+    return 0;
+}
+
+/* A file created through a dangling link, with the caller's mode. */
+static int create(struct job *j)
+{
+    struct stat st;
+    int err;
+
+    if ((err = make_temp(j, j->create_mode & 07777)))
+        return err;
+    j->how |= COW_TRUNC;
+    if (sys_fstat(j->tmp, &st) < 0)
+        return fail(j, "creating a temporary file beside it");
+    if (!(st.st_mode & S_IWUSR)) {
+        if (syscall(SYS_fchmod, j->tmp, (st.st_mode & 07777) | S_IWUSR) < 0)
+            return fail(j, "setting its mode");
+        restore.pending = 1;
+        restore.mode = st.st_mode & 07777;
+        restore.dev = st.st_dev;
+        restore.ino = st.st_ino;
+    }
+    return publish(j);
 }
 
 static int build(struct job *j)
@@ -142,23 +217,29 @@ static int build(struct job *j)
 
     if ((err = open_dir(j)))
         return err;
-    /* Another thread or process may have done it while we waited. */
-    if (!cow_classify(j->dirfd, j->path, &j->link))
+    /* Another thread or process may have done it while we waited, or
+       made the name something we must not touch. */
+    switch (cow_classify(j->dirfd, j->path, 1, &j->link)) {
+    case COW_PLAIN:
         return 0;
-    if (j->link.missing) {
-        if (!(j->how & COW_CREAT))
-            return 0;
-        /* Nothing to copy: the caller's mode, less umask, as open would. */
-        if ((err = make_temp(j, j->create_mode & 07777)))
-            return err;
-        j->how |= COW_TRUNC;
-        return publish(j);
+    case COW_LINK:
+        break;
+    default:
+        errno = EROFS;
+        return fail(j, "the name now leads into the store through a directory");
     }
+    j->text_len = sys_readlinkat(j->dir.fd, j->name, j->text, sizeof j->text);
+    if (j->text_len <= 0 || j->text_len >= (long)sizeof j->text)
+        return fail(j, "reading the link");
+    if (j->link.missing)
+        return (j->how & COW_CREAT) ? create(j) : 0;
     j->src = sys_openat(AT_FDCWD, j->link.target, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
     if (j->src < 0 || sys_fstat(j->src, &j->st) < 0)
         return fail(j, "opening the store file");
-    if (!S_ISREG(j->st.st_mode))
-        return 0; /* a directory or device: not ours, normal semantics */
+    if (!S_ISREG(j->st.st_mode)) {
+        errno = EROFS;
+        return fail(j, "it is not a regular file, and only files can be made private");
+    }
     if ((err = make_temp(j, 0600)) || (err = fill(j)) || (err = publish(j)))
         return err;
     return 0;
@@ -177,32 +258,65 @@ static void report(const struct job *j)
               j->method >= 0 ? cow_method_name[j->method] : "none");
 }
 
+/* One attempt; its temporary file and descriptors are gone afterwards. */
+static int attempt(struct job *j)
+{
+    int err = build(j);
+
+    if (j->tmp_name[0])
+        sys_unlinkat(j->dir.fd, j->tmp_name, 0);
+    if (j->tmp >= 0) {
+        sys_close(j->tmp);
+        if (!err && !j->replaced)
+            report(j);
+    }
+    if (j->src >= 0)
+        sys_close(j->src);
+    cow_dir_unlock(&j->dir); /* releases the lock */
+    return err;
+}
+
 /* Replace the store link (dirfd, path) by a private file.  how says what
-   the caller is about to do (COW_* in cowlink.h).  Returns 0 when done or
-   when there was nothing to do, else the errno of what failed, after one
-   line on stderr. */
+   the caller is about to do (COW_* in cowlink.h); target is the store
+   entry it was seen to lead to, for messages.  Returns 0 when done or when
+   there was nothing to do, else the errno of what failed, after one line
+   on stderr. */
 int cow_materialize(const char *op, int dirfd, const char *path, int how,
                     mode_t create_mode)
 {
-    struct job j = {.op = op, .path = path, .dirfd = dirfd, .how = how,
-                    .create_mode = create_mode, .dir = -1, .src = -1, .tmp = -1,
-                    .method = -1};
+    struct job j;
     char why[64];
-    int err = build(&j);
+    int err;
 
-    if (j.tmp_name[0])
-        sys_unlinkat(j.dir, j.tmp_name, 0);
-    if (j.tmp >= 0) {
-        sys_close(j.tmp);
-        if (!err)
-            report(&j);
+    for (int tries = 0; tries < 3; tries++) {
+        j = (struct job){.op = op, .path = path, .dirfd = dirfd, .how = how,
+                         .create_mode = create_mode, .dir = {-1, -1}, .src = -1, .tmp = -1,
+                         .method = -1};
+        err = attempt(&j);
+        if (err || !j.replaced)
+            break;
     }
-    if (j.src >= 0)
-        sys_close(j.src);
-    if (j.dir >= 0)
-        sys_close(j.dir); /* releases the lock */
+    if (!err && j.replaced) {
+        errno = EAGAIN;
+        err = fail(&j, "the link kept being replaced by another program");
+    }
     if (err)
-        cow_say("cannot replace ", path, " by a private copy of ", j.link.target, ": ",
-                j.step, ": ", cow_strerror(err, why), (char *)0);
+        cow_say("cannot replace ", path, " by a private copy of ",
+                j.link.target[0] ? j.link.target : "a store file", ": ", j.step, ": ",
+                cow_strerror(err, why), (char *)0);
     return err;
+}
+
+/* After the caller's open of a file created through a dangling link: give
+   it the mode the caller asked for. */
+void cow_after_open(int fd)
+{
+    struct stat st;
+
+    if (!restore.pending)
+        return;
+    restore.pending = 0;
+    if (fd >= 0 && sys_fstat(fd, &st) == 0 && st.st_dev == restore.dev &&
+        st.st_ino == restore.ino)
+        syscall(SYS_fchmod, fd, restore.mode);
 }

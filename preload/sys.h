@@ -11,8 +11,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
 
 static inline int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
@@ -46,6 +54,25 @@ static inline int sys_faccessat(int dirfd, const char *path, int mode, int flags
     if (r < 0 && errno == ENOSYS)
         r = (int)syscall(SYS_faccessat, dirfd, path, mode);
     return r;
+}
+
+/* openat2 with RESOLVE_NO_SYMLINKS (Linux 5.6): ELOOP if any component of
+   the path, the last one included when following, is a symlink. */
+static inline int sys_open_no_symlinks(int dirfd, const char *path, int flags)
+{
+    struct open_how how = {.flags = (unsigned long long)flags, .resolve = RESOLVE_NO_SYMLINKS};
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+static inline int sys_renameat2(int olddir, const char *old, int newdir, const char *new_,
+                                unsigned flags)
+{
+    return (int)syscall(SYS_renameat2, olddir, old, newdir, new_, flags);
+}
+
+static inline long sys_gettid(void)
+{
+    return syscall(SYS_gettid);
 }
 
 static inline int sys_renameat(int olddir, const char *old, int newdir, const char *new_)

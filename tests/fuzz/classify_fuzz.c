@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             assert(canonical(out));
     }
     struct cow_link link;
-    if (cow_classify(AT_FDCWD, path, &link) > 0) {
+    if (cow_classify(AT_FDCWD, path, 1, &link) == COW_LINK) {
         assert(canonical(link.target));
         assert(cow_in_store(link.target));
     }

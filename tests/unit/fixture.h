@@ -91,12 +91,20 @@ __attribute__((unused)) static void fixture_init(void)
 {
     char tmpl[] = "/tmp/cowlink-unit-XXXXXX";
 
+    if (root[0])
+        return;
     assert_non_null(mkdtemp(tmpl));
     strcpy(root, tmpl);
     mkdir(at("store"), 0755);
     mkdir(at("store/pkg"), 0755);
     mkdir(at("work"), 0755);
     setenv("COWLINK_STORE", at("store"), 1);
+}
+
+/* Before the library's constructor reads COWLINK_STORE. */
+__attribute__((constructor(101), unused)) static void fixture_early(void)
+{
+    fixture_init();
 }
 
 __attribute__((unused)) static void fixture_seal(void)
