@@ -276,6 +276,9 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
             return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN;
     } else if (joined(link->target, dir, name, strlen(name))) {
         return COW_UNKNOWN;
+    } else {
+        struct stat st;
+        link->missing = sys_fstatat(AT_FDCWD, link->target, &st, AT_SYMLINK_NOFOLLOW) < 0;
     }
     if (!cow_in_store(link->target) || named_directly(abs, link->target))
         return COW_PLAIN;

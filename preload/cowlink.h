@@ -22,7 +22,8 @@ enum {
     COW_TRUNC = 2,      /* truncates to zero anyway: no copy needed */
     COW_CREAT = 4,      /* creates the file when the link dangles */
     COW_META  = 8,      /* changes mode, owner, times or xattrs */
-    COW_TIMES_NOW = 16, /* sets times to "now" (a different permission rule) */
+    COW_WRITE_PERM = 16, /* needs write permission, not ownership (times set
+                           to now, extended attributes) */
     COW_NOOP = 32,      /* changes nothing (chown -1 -1, UTIME_OMIT twice) */
     COW_HARDLINK = 64,  /* gives what the path leads to another name */
     COW_NAME = 128,     /* creates, removes or renames the name itself */
@@ -90,6 +91,7 @@ int cow_timeval_how(const struct timeval t[2]);
 int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode);
 int cow_before_fd(const char *op, int fd, int how);
+int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);
 int cow_access_granted(int dirfd, const char *path, int amode, int flags);
 struct cow_seen {

@@ -67,11 +67,11 @@ static void *next_of(void **slot, const char *name)
 #define FOLLOWS(flags) (!((flags) & AT_SYMLINK_NOFOLLOW))
 #define EMPTY(flags) ((flags) & AT_EMPTY_PATH ? COW_FD_EMPTY : 0)
 #define META COW_WRITE | COW_META
-#define TIMES(t) ((t) ? META : META | COW_TIMES_NOW)
+#define TIMES(t) ((t) ? META : META | COW_WRITE_PERM)
+#define XATTR META | COW_WRITE_PERM
 #define CREATES (COW_WRITE | COW_TRUNC | COW_CREAT)
 #define TRUNCATES(n) ((n) < 0 ? COW_WRITE | COW_FAILS(EINVAL) : (n) ? COW_WRITE : COW_WRITE | COW_TRUNC)
 #define LINKS(f) ((f) & (AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) ? COW_HARDLINK | EMPTY(f) : COW_NAME)
-#define SETS_FLAGS(req) ((req) == FS_IOC_SETFLAGS || (req) == FS_IOC_FSSETXATTR)
 
 /* The check every path call makes before the call itself. */
 #define CHECKED(fail, op, dirfd, path, how, mode)                             \
@@ -169,7 +169,7 @@ static void *next_of(void **slot, const char *name)
         void *arg = va_arg(ap, void *);                                       \
         va_end(ap);                                                           \
         NEXT(name, -1)                                                        \
-        int err = SETS_FLAGS(req) ? cow_before_fd(#name, fd, META) : 0;       \
+        int err = cow_before_ioctl(fd, req);                                  \
         if (err) {                                                            \
             errno = err;                                                      \
             return -1;                                                        \
@@ -246,24 +246,24 @@ WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),         
 WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, cow_timeval_how(t), 0)
 WRITES(int, -1, lutimes,      (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, COW_NAME, 0)
 WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),       (d, p, t),    d, p, cow_timeval_how(t) | COW_FD_EMPTY, 0)
-WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | COW_FD_EMPTY, 0)
+WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | EMPTY(f), 0)
 WRITES(int, -1, chmod,        (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, META, 0)
 WRITES(int, -1, lchmod,       (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, COW_NAME, 0)
 WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                 (d, p, m, f), d, p, (FOLLOWS(f) ? META : COW_NAME) | EMPTY(f), 0)
 WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0)
 WRITES(int, -1, lchown,       (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, COW_NAME, 0)
 WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0)
-WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, META, 0)
+WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, XATTR, 0)
 WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0)
-WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, META, 0)
+WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0)
 WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0)
 
 FDS(fchmod,       (int fd, mode_t m),                                         (fd, m),          fd, META)
 FDS(fchown,       (int fd, uid_t u, gid_t g),                                 (fd, u, g),       fd, cow_chown_how(u, g))
 FDS(futimens,     (int fd, const struct timespec t[2]),                       (fd, t),          fd, cow_timespec_how(t))
 FDS(futimes,      (int fd, const struct timeval t[2]),                        (fd, t),          fd, cow_timeval_how(t))
-FDS(fsetxattr,    (int fd, const char *n, const void *v, size_t s, int f),    (fd, n, v, s, f), fd, META)
-FDS(fremovexattr, (int fd, const char *n),                                    (fd, n),          fd, META)
+FDS(fsetxattr,    (int fd, const char *n, const void *v, size_t s, int f),    (fd, n, v, s, f), fd, XATTR)
+FDS(fremovexattr, (int fd, const char *n),                                    (fd, n),          fd, XATTR)
 
 VIEWS(stat,           (const char *p, struct stat *b),                            (p, b),          AT_FDCWD, p, 1, b->st_mode)
 VIEWS(stat64,         (const char *p, struct stat64 *b),                          (p, b),          AT_FDCWD, p, 1, b->st_mode)

@@ -12,6 +12,7 @@
  * the error an unprivileged caller would get, or EROFS, and one line.
  */
 #include <errno.h>
+#include <linux/fs.h>
 #include <string.h>
 #include <sys/statfs.h>
 
@@ -88,7 +89,7 @@ static int nsec_valid(long nsec)
 int cow_timespec_how(const struct timespec t[2])
 {
     if (!t || (t[0].tv_nsec == UTIME_NOW && t[1].tv_nsec == UTIME_NOW))
-        return COW_META | COW_TIMES_NOW;
+        return COW_META | COW_WRITE_PERM;
     if (!nsec_valid(t[0].tv_nsec) || !nsec_valid(t[1].tv_nsec))
         return COW_META | COW_FAILS(EINVAL);
     if (t[0].tv_nsec == UTIME_OMIT && t[1].tv_nsec == UTIME_OMIT)
@@ -99,7 +100,7 @@ int cow_timespec_how(const struct timespec t[2])
 int cow_timeval_how(const struct timeval t[2])
 {
     if (!t)
-        return COW_META | COW_TIMES_NOW;
+        return COW_META | COW_WRITE_PERM;
     if (t[0].tv_usec < 0 || t[0].tv_usec >= 1000000 || t[1].tv_usec < 0 ||
         t[1].tv_usec >= 1000000)
         return COW_META | COW_FAILS(EINVAL);
@@ -132,12 +133,26 @@ static int error_without(int how, const struct cow_link *link)
     }
     if (syscall(SYS_statfs, path, &fs) == 0 && (fs.f_flags & ST_RDONLY))
         return EROFS;
-    if ((how & COW_META) && !on_dir && !(how & COW_TIMES_NOW))
+    if ((how & COW_META) && !on_dir && !(how & COW_WRITE_PERM))
         return euid == 0 || (sys_fstatat(AT_FDCWD, path, &st, 0) == 0 && st.st_uid == euid)
                    ? 0
                    : EPERM;
     return sys_faccessat(AT_FDCWD, path, on_dir ? W_OK | X_OK : W_OK, AT_EACCESS) < 0 ? errno
                                                                                     : 0;
+}
+
+/* A hard link to a store file: an unprivileged caller meets the kernel's
+   protected_hardlinks rule (not the owner, no read and write access);
+   anyone else is told the two names cannot share a file system. */
+static int hardlink_error(const struct cow_link *link)
+{
+    struct stat st;
+    uid_t euid = (uid_t)syscall(SYS_geteuid);
+
+    if (euid != 0 && sys_fstatat(AT_FDCWD, link->target, &st, 0) == 0 && st.st_uid != euid &&
+        sys_faccessat(AT_FDCWD, link->target, R_OK | W_OK, AT_EACCESS) < 0)
+        return EPERM;
+    return EXDEV;
 }
 
 /* A call cowlink cannot make safe: the error it expects, and one line. */
@@ -150,7 +165,9 @@ static int refuse(const char *op, const char *path, int how, const struct cow_li
         return COW_DONE; /* changes nothing: succeed without touching it */
     if (COW_FAILED(how))
         return COW_FAILED(how);
-    err = (how & COW_HARDLINK) ? EXDEV : link->target[0] == '/' ? error_without(how, link) : 0;
+    err = link->target[0] != '/' ? 0
+          : (how & COW_HARDLINK) ? hardlink_error(link)
+                                 : error_without(how, link);
     if (!err)
         err = EROFS;
     cow_say("refusing ", op, " on ", path, " (", link->target[0] ? link->target : "?", "): ",
@@ -235,6 +252,22 @@ int cow_before_fd(const char *op, int fd, int how)
         err = refuse(op, strcat(what, cow_num(num, (unsigned long long)fd)), how, &link,
                      in < 0 ? "cannot tell what file it is (no /proc): refused, not passed"
                             : "a store file open by descriptor cannot be made private");
+    errno = saved;
+    return err;
+}
+
+/* ioctl: only the requests that change a file's flags write it.  A file
+   system without flags answers the plain call with ENOTTY first. */
+int cow_before_ioctl(int fd, unsigned long req)
+{
+    int flags, saved = errno, err;
+
+    if (req != FS_IOC_SETFLAGS && req != FS_IOC_FSSETXATTR)
+        return 0;
+    if (syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &flags) < 0 && errno == ENOTTY)
+        err = 0;
+    else
+        err = cow_before_fd("ioctl", fd, COW_WRITE | COW_META);
     errno = saved;
     return err;
 }

@@ -300,6 +300,8 @@ int cow_materialize(const char *op, int dirfd, const char *path, int how,
         errno = EAGAIN;
         err = fail(&j, "the link kept being replaced by another program");
     }
+    if (err && !j.link.target[0]) /* failed before it looked again */
+        cow_classify(dirfd, path, 1, &j.link);
     if (err)
         cow_say("cannot replace ", path, " by a private copy of ",
                 j.link.target[0] ? j.link.target : "a store file", ": ", j.step, ": ",

@@ -1,0 +1,236 @@
+/* One libc call, named on the command line, and what it returned: "ok"
+ * (or a mode, for stat), or the errno's name.  tests/store/run.sh runs each
+ * with and without the library and compares.
+ *
+ *   calls OP ARGS...      (see the table at the bottom)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static const char *name_of(int err)
+{
+    static const struct { int err; const char *name; } names[] = {
+        {EACCES, "EACCES"}, {EPERM, "EPERM"},   {EROFS, "EROFS"},   {ENOENT, "ENOENT"},
+        {EXDEV, "EXDEV"},   {EINVAL, "EINVAL"}, {EISDIR, "EISDIR"}, {ELOOP, "ELOOP"},
+        {EEXIST, "EEXIST"}, {ENODATA, "ENODATA"}, {ENOTTY, "ENOTTY"}, {EAGAIN, "EAGAIN"},
+        {ENOTDIR, "ENOTDIR"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {EBADF, "EBADF"},
+    };
+    static char other[16];
+
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (names[i].err == err)
+            return names[i].name;
+    snprintf(other, sizeof other, "errno%d", err);
+    return other;
+}
+
+static int said(int r)
+{
+    puts(r < 0 ? name_of(errno) : "ok");
+    return 0;
+}
+
+static int write_line(int fd)
+{
+    int r = fd < 0 ? -1 : (int)write(fd, "x\n", 2);
+    int err = errno;
+
+    if (fd >= 0)
+        close(fd);
+    errno = err;
+    return r;
+}
+
+static mode_t octal(const char *s) { return (mode_t)strtol(s, NULL, 8); }
+
+static const struct timespec *times_of(const char *kind)
+{
+    static struct timespec t[2];
+    long nsec = !strcmp(kind, "now") ? UTIME_NOW : !strcmp(kind, "omit") ? UTIME_OMIT : 0;
+
+    t[0] = (struct timespec){.tv_sec = 1000, .tv_nsec = nsec};
+    t[1] = t[0];
+    if (!strcmp(kind, "bad"))
+        t[1].tv_nsec = 2000000000L;
+    return !strcmp(kind, "null") ? NULL : t;
+}
+
+/* A call on a descriptor of a file opened read-only (or O_PATH). */
+static int on_fd(const char *op, const char *path)
+{
+    int flags = !strcmp(op, "opath_chown") ? O_PATH | O_NOFOLLOW : O_RDONLY;
+    int fd = open(path, flags), r, attr = FS_NODUMP_FL;
+    struct stat st;
+
+    if (fd < 0)
+        return said(-1);
+    if (!strcmp(op, "fchmod"))
+        r = fchmod(fd, 0777);
+    else if (!strcmp(op, "fchown"))
+        r = fchown(fd, 0, 0);
+    else if (!strcmp(op, "futimens"))
+        r = futimens(fd, times_of("set"));
+    else if (!strcmp(op, "futimens_now"))
+        r = futimens(fd, NULL);
+    else if (!strcmp(op, "utimensat_fd"))
+        r = utimensat(fd, "", times_of("set"), AT_EMPTY_PATH);
+    else if (!strcmp(op, "futimesat_fd"))
+        r = futimesat(fd, NULL, (struct timeval[2]){{1000, 0}, {1000, 0}});
+    else if (!strcmp(op, "fchownat_empty"))
+        r = fchownat(fd, "", 0, 0, AT_EMPTY_PATH);
+    else if (!strcmp(op, "fsetxattr"))
+        r = fsetxattr(fd, "user.cow", "1", 1, 0);
+    else if (!strcmp(op, "fremovexattr"))
+        r = fremovexattr(fd, "user.cow");
+    else if (!strcmp(op, "setflags"))
+        r = ioctl(fd, FS_IOC_SETFLAGS, &attr);
+    else if (!strcmp(op, "linkat_empty"))
+        r = linkat(fd, "", AT_FDCWD, "hard", AT_EMPTY_PATH);
+    else if (!strcmp(op, "opath_chown")) {
+        r = fchownat(fd, "", (uid_t)-1, (gid_t)-1, AT_EMPTY_PATH);
+        if (r == 0 && (r = fstatat(fd, "", &st, AT_EMPTY_PATH)) == 0 && !S_ISLNK(st.st_mode))
+            errno = EINVAL, r = -1;
+    } else {
+        fprintf(stderr, "calls: unknown descriptor call %s\n", op);
+        exit(2);
+    }
+    return said(r);
+}
+
+/* freopen(NULL, "w") on a stream opened for reading: glibc reopens the
+   stream's file through /proc. */
+static int reopen(const char *path)
+{
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return said(-1);
+    f = freopen(NULL, "w", f);
+    if (f) {
+        fputs("x\n", f);
+        fclose(f);
+    }
+    return said(f ? 0 : -1);
+}
+
+static int with_mode(const char *path, const char *mode)
+{
+    FILE *f = fopen(path, mode);
+
+    if (f) {
+        fputs("x\n", f);
+        if (fclose(f) != 0)
+            return said(-1);
+    }
+    return said(f ? 0 : -1);
+}
+
+/* Working directory deeper than PATH_MAX, a link to a store file in it. */
+static int deep_cwd(const char *target)
+{
+    char name[201];
+
+    memset(name, 'd', 200);
+    name[200] = 0;
+    for (int i = 0; i < 25; i++)
+        if ((mkdir(name, 0755) < 0 && errno != EEXIST) || chdir(name) < 0)
+            return said(-1);
+    if (symlink(target, "l") < 0)
+        return said(-1);
+    return said(write_line(open("l", O_WRONLY | O_APPEND)));
+}
+
+/* A link beside a deleted working directory, reached with "../". */
+static int deleted_cwd(const char *target)
+{
+    if (symlink(target, "l") < 0 || mkdir("gone", 0755) < 0 || chdir("gone") < 0 ||
+        rmdir("../gone") < 0)
+        return said(-1);
+    return said(write_line(open("../l", O_WRONLY | O_APPEND)));
+}
+
+/* A relative link reached through a directory descriptor (its path is
+   read from /proc, which the runner may have hidden). */
+static int via_dirfd(const char *dir, const char *name)
+{
+    int d = open(dir, O_RDONLY | O_DIRECTORY);
+
+    if (d < 0)
+        return said(-1);
+    return said(write_line(openat(d, name, O_WRONLY | O_APPEND)));
+}
+
+int main(int argc, char **argv)
+{
+    const char *op = argc > 1 ? argv[1] : "", *p = argc > 2 ? argv[2] : "";
+    const char *a = argc > 3 ? argv[3] : "", *b = argc > 4 ? argv[4] : "";
+    struct stat st;
+
+    if (argc < 3) {
+        fputs("usage: calls OP PATH [ARG...]\n", stderr);
+        return 2;
+    }
+    if (!strcmp(op, "append"))
+        return said(write_line(open(p, O_WRONLY | O_APPEND)));
+    if (!strcmp(op, "trunc"))
+        return said(write_line(open(p, O_WRONLY | O_TRUNC)));
+    if (!strcmp(op, "create"))
+        return said(write_line(open(p, O_WRONLY | O_CREAT, octal(a))));
+    if (!strcmp(op, "create_excl"))
+        return said(write_line(open(p, O_WRONLY | O_CREAT | O_EXCL, 0644)));
+    if (!strcmp(op, "fopen"))
+        return with_mode(p, a);
+    if (!strcmp(op, "freopen"))
+        return reopen(p);
+    if (!strcmp(op, "chmod"))
+        return said(chmod(p, octal(a)));
+    if (!strcmp(op, "chown"))
+        return said(chown(p, (uid_t)atoi(a), (gid_t)atoi(b)));
+    if (!strcmp(op, "truncate"))
+        return said(truncate(p, atol(a)));
+    if (!strcmp(op, "utimensat"))
+        return said(utimensat(AT_FDCWD, p, times_of(a), 0));
+    if (!strcmp(op, "setxattr"))
+        return said(setxattr(p, "user.cow", "1", 1, 0));
+    if (!strcmp(op, "removexattr"))
+        return said(removexattr(p, "user.cow"));
+    if (!strcmp(op, "mkdir"))
+        return said(mkdir(p, 0755));
+    if (!strcmp(op, "unlink"))
+        return said(unlink(p));
+    if (!strcmp(op, "rename"))
+        return said(rename(p, a));
+    if (!strcmp(op, "symlink"))
+        return said(symlink("x", p));
+    if (!strcmp(op, "link"))
+        return said(link(p, a));
+    if (!strcmp(op, "link_follow"))
+        return said(linkat(AT_FDCWD, p, AT_FDCWD, a, AT_SYMLINK_FOLLOW));
+    if (!strcmp(op, "access_w"))
+        return said(access(p, W_OK));
+    if (!strcmp(op, "stat")) {
+        if (stat(p, &st) < 0)
+            return said(-1);
+        printf("%o\n", st.st_mode & 07777);
+        return 0;
+    }
+    if (!strcmp(op, "deep_cwd"))
+        return deep_cwd(p);
+    if (!strcmp(op, "deleted_cwd"))
+        return deleted_cwd(p);
+    if (!strcmp(op, "via_dirfd"))
+        return via_dirfd(p, a);
+    if (!strcmp(op, "fd"))
+        return on_fd(p, a);
+    fprintf(stderr, "calls: unknown call %s\n", op);
+    return 2;
+}

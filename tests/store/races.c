@@ -1,0 +1,208 @@
+/* Writes through store links racing fork, posix_spawn, signal handlers and
+ * other programs.  Each scenario prints "ok" when every write it made went
+ * through, or what failed; tests/store/races.sh runs it with a timeout, so
+ * a hang is a failure too.
+ *
+ *   races fork BIG SMALL       fork while a thread copies BIG; the child
+ *                              writes SMALL, in the same directory
+ *   races spawn BIG SMALL      the same with posix_spawn (vfork semantics)
+ *   races signal BIG SMALL     a signal handler writes SMALL while the
+ *                              thread that caught it copies BIG
+ *   races replaced BIG         a program without cowlink renames its own
+ *                              file over BIG while cowlink copies it
+ *   races forks SMALL...       200 children forked while two threads
+ *                              write every SMALL; each child writes the first
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int append(const char *path, const char *line)
+{
+    int fd = open(path, O_WRONLY | O_APPEND), err;
+    ssize_t n;
+
+    if (fd < 0)
+        return errno;
+    n = write(fd, line, strlen(line));
+    err = n < 0 ? errno : 0;
+    close(fd);
+    return err;
+}
+
+static int failed(const char *what, int err)
+{
+    printf("%s: %s\n", what, strerror(err));
+    return 1;
+}
+
+static void *copy_big(void *path)
+{
+    return (void *)(long)append(path, "big\n");
+}
+
+/* Start a thread whose write copies BIG, and give it time to start. */
+static pthread_t start_copy(const char *big)
+{
+    pthread_t t;
+
+    pthread_create(&t, NULL, copy_big, (void *)big);
+    usleep(20000);
+    return t;
+}
+
+static int joined(pthread_t t)
+{
+    void *err;
+
+    pthread_join(t, &err);
+    return (int)(long)err;
+}
+
+static int child_status(pid_t pid)
+{
+    int st;
+
+    if (waitpid(pid, &st, 0) < 0)
+        return errno;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int during_fork(const char *big, const char *small)
+{
+    pthread_t t = start_copy(big);
+    pid_t pid = fork();
+    int err;
+
+    if (pid == 0)
+        _exit(append(small, "child\n"));
+    if ((err = child_status(pid)))
+        return failed("the child's write", err);
+    if ((err = joined(t)))
+        return failed("the thread's write", err);
+    return puts("ok") < 0;
+}
+
+static int during_spawn(const char *self, const char *big, const char *small)
+{
+    pthread_t t = start_copy(big);
+    char *argv[] = {(char *)self, "append", (char *)small, NULL};
+    pid_t pid;
+    int err = posix_spawn(&pid, self, NULL, NULL, argv, environ);
+
+    if (err)
+        return failed("posix_spawn", err);
+    if ((err = child_status(pid)))
+        return failed("the spawned program's write", err);
+    if ((err = joined(t)))
+        return failed("the thread's write", err);
+    return puts("ok") < 0;
+}
+
+static const char *handler_path;
+static volatile int handler_err = -1;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    handler_err = append(handler_path, "handler\n");
+}
+
+static int during_signal(const char *big, const char *small)
+{
+    struct itimerval tick = {.it_value = {.tv_usec = 20000}};
+    int err;
+
+    handler_path = small;
+    signal(SIGALRM, on_alarm);
+    setitimer(ITIMER_REAL, &tick, NULL);
+    if ((err = append(big, "big\n")))
+        return failed("the write", err);
+    while (handler_err < 0)
+        usleep(1000);
+    if (handler_err)
+        return failed("the handler's write", handler_err);
+    return puts("ok") < 0;
+}
+
+/* The other program uses raw system calls: cowlink does not see it. */
+static int replaced(const char *big)
+{
+    pid_t pid = fork();
+    int err;
+
+    if (pid == 0) {
+        int fd = (int)syscall(SYS_openat, AT_FDCWD, "theirs", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || syscall(SYS_write, fd, "theirs\n", 7) != 7)
+            _exit(1);
+        syscall(SYS_close, fd);
+        usleep(20000);
+        _exit(syscall(SYS_renameat, AT_FDCWD, "theirs", AT_FDCWD, big) < 0);
+    }
+    err = append(big, "ours\n");
+    if (child_status(pid))
+        return failed("the other program's rename", EIO);
+    if (err)
+        return failed("the write", err);
+    return puts("ok") < 0;
+}
+
+static void *write_all(void *arg)
+{
+    char **paths = arg;
+
+    for (int round = 0; round < 20; round++)
+        for (char **p = paths; *p; p++)
+            append(*p, "thread\n");
+    return NULL;
+}
+
+static int many_forks(char **paths)
+{
+    pthread_t t[2];
+    int err = 0;
+
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, write_all, paths);
+    for (int i = 0; i < 200 && !err; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(append(paths[0], "child\n"));
+        err = child_status(pid);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    return err ? failed("a child's write", err) : puts("ok") < 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *op = argc > 1 ? argv[1] : "";
+
+    alarm(60); /* a hang is a failure */
+    if (!strcmp(op, "append") && argc == 3)
+        return append(argv[2], "spawned\n");
+    if (!strcmp(op, "fork") && argc == 4)
+        return during_fork(argv[2], argv[3]);
+    if (!strcmp(op, "spawn") && argc == 4)
+        return during_spawn(argv[0], argv[2], argv[3]);
+    if (!strcmp(op, "signal") && argc == 4)
+        return during_signal(argv[2], argv[3]);
+    if (!strcmp(op, "replaced") && argc == 3)
+        return replaced(argv[2]);
+    if (!strcmp(op, "forks") && argc >= 3)
+        return many_forks(argv + 2);
+    fputs("usage: races fork|spawn|signal BIG SMALL | replaced BIG | forks SMALL...\n", stderr);
+    return 2;
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The store is never written, whatever the call: every way around the
+# ordinary path (links inside the store, links to store directories, calls
+# on store descriptors, links cowlink cannot follow, calls that fail
+# anyway...), each one call of calls.c, run in three modes (see
+# tests/integration/lib.sh) without and then with the library.
+#
+# A case is setup_NAME, CALL_NAME (a command run in the work dir; $CALLS is
+# calls.c) and WANT_NAME, what the call must print with the library, per
+# mode ("nobody:EACCES root-ro:EROFS root-rw:EROFS", or "*:ok").  Without
+# WANT the call must print what it printed without the library.  With the
+# library the store's checksum must not change and check_NAME, if defined,
+# must hold.  A case must bite (without the library the store changes or
+# the call prints something else) in at least one mode, unless BITES_NAME=no
+# says it holds cowlink to the plain call's result.  MODES_NAME limits modes.
+#
+#   bash tests/store/run.sh BUILD_DIR [CASE...]
+set -uo pipefail
+BUILD=$(cd "${1:-build}" && pwd)
+shift || true
+ONLY=" $* "
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../integration/lib.sh"
+cc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$BIN/calls" "$HERE/calls.c" || exit 1
+CALLS=$BIN/calls
+ALIAS=$T/alias # the store again, under another path (a bind mount)
+mkdir -p "$ALIAS"
+. "$HERE/cases.sh"
+
+passed=0 failed=0
+declare -A bit
+pass() { passed=$((passed + 1)); echo "PASS $MODE $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $MODE $1${2:+: $2}"; }
+wanted() { [ "$ONLY" = "  " ] || [[ $ONLY == *" $1 "* ]]; }
+
+want_in_mode() { # WANT: the word for this mode, or for *
+    local w
+    for w in $1; do
+        case $w in "$MODE":* | "*":*) echo "${w#*:}"; return ;; esac
+    done
+}
+
+run_case() {
+    local name=$1 call modes want before without with st changed
+    eval "call=\$CALL_$name modes=\${MODES_$name:-all} want=\${WANT_$name:-}"
+    [ "$modes" = all ] || [[ " $modes " == *" $MODE "* ]] || return 0
+
+    fresh && "setup_$name" && seal
+    before=$(store_sum)
+    without=$(as_user "$call" 2>/dev/null | tail -n 1)
+    changed=$([ "$(store_sum)" != "$before" ] && echo "the store changed" || echo "")
+    want=$(want_in_mode "$want")
+    [ -n "$want" ] || want=$without
+    [ -n "$changed" ] || [ "$without" != "$want" ] && bit[$name]=1
+
+    fresh && "setup_$name" && seal
+    before=$(store_sum)
+    with=$(with_cowlink "$call" 2>"$T/stderr" | tail -n 1)
+    if [ "$(store_sum)" != "$before" ]; then
+        fail "$name" "the store changed with cowlink"
+    elif [ "$with" != "$want" ]; then
+        fail "$name" "with cowlink: $with, expected $want (without: $without${changed:+, $changed})"
+    elif declare -F "check_$name" >/dev/null && ! st=$("check_$name" 2>&1); then
+        fail "$name" "$(tr '\n' ' ' <<<"$st")"
+    elif ! st=$(no_temp 2>&1); then
+        fail "$name" "$st"
+    else
+        pass "$name (without: $without${changed:+, $changed}; with: $with)"
+    fi
+}
+
+modes_run=0
+for mode in root-rw root-ro nobody; do
+    enter_mode "$mode" || continue
+    modes_run=$((modes_run + 1))
+    [ "$mode" = nobody ] || mount --bind "$STORE" "$ALIAS" 2>/dev/null
+    export STORE CALLS ALIAS
+    for name in $CASES; do
+        wanted "$name" && run_case "$name"
+    done
+    mountpoint -q "$ALIAS" && umount "$ALIAS"
+done
+# With every mode run, a case that never bit tests nothing.
+if [ $modes_run = 3 ]; then
+    for name in $CASES; do
+        eval "bites=\${BITES_$name:-yes}"
+        wanted "$name" && [ "$bites" = yes ] && [ -z "${bit[$name]:-}" ] &&
+            fail "$name" "does not bite: without the library it behaves as with it in every mode"
+    done
+fi
+
+echo "store: $passed passed, $failed failed"
+[ $failed = 0 ] && [ $passed -gt 0 ]
