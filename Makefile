@@ -15,7 +15,7 @@ BUILD ?= build
 CORE = config classify copy lock materialize log hooks
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
-UNIT = classify materialize copy inherit
+UNIT = config classify materialize copy inherit
 UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
 
 all: $(BUILD)/libcowlink.so $(BUILD)/cowlink
@@ -46,8 +46,15 @@ symbols: all
 integration: all
 	bash tests/integration/run.sh $(BUILD)
 
+# The store is never written: every way around the ordinary path, one call
+# each, and writes racing fork, posix_spawn, signal handlers.
+store-test: all
+	@bash tests/setup.sh attr
+	bash tests/store/run.sh $(BUILD)
+	bash tests/store/races.sh $(BUILD)
+
 check: setup
-	@$(MAKE) --no-print-directory unit symbols integration hardening nix-test crane-matrix
+	@$(MAKE) --no-print-directory unit symbols integration store-test hardening nix-test crane-matrix
 
 # The setup hook on a real Nix store (Debian's nix-bin, nixbld builders).
 nix-test: all
@@ -95,4 +102,4 @@ install: all
 clean:
 	rm -rf build build-sanitize
 
-.PHONY: all setup unit symbols integration hardening fuzz nix-test check demo crane-matrix bench install clean
+.PHONY: all setup unit symbols integration store-test hardening fuzz nix-test check demo crane-matrix bench install clean
