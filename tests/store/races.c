@@ -85,8 +85,10 @@ static int during_fork(const char *big, const char *small)
     pid_t pid = fork();
     int err;
 
-    if (pid == 0)
+    if (pid == 0) {
+        alarm(30); /* a child waiting for its own lock dies, not hangs */
         _exit(append(small, "child\n"));
+    }
     if ((err = child_status(pid)))
         return failed("the child's write", err);
     if ((err = joined(t)))
