@@ -54,7 +54,7 @@ for mode in nobody root-rw; do
         elif [ "$(store_sum)" != "$before" ]; then
             fail "$name" "the store changed"
         elif ! eval "$want"; then
-            fail "$name" "wrong content: $(head -c 300 "$W/small" | tr "\n" " ")"
+            fail "$name" "wrong content: big starts $(head -c 12 "$W/big" | tr -d '\0' | tr '\n' ' '), small: $(head -c 200 "$W/small" | tr '\n' ' ')"
         else
             pass "$name"
         fi
