@@ -15,7 +15,7 @@ BUILD ?= build
 CORE = config classify copy lock materialize log hooks
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
-UNIT = config classify materialize copy inherit
+UNIT = config classify lock materialize copy inherit
 UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
 
 all: $(BUILD)/libcowlink.so $(BUILD)/cowlink

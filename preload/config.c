@@ -95,7 +95,7 @@ static int is_a_store_dir(const char *dir)
 {
     struct stat st;
 
-    if (sys_fstatat(AT_FDCWD, dir, &st, 0) < 0)
+    if (sys_fstatat(AT_FDCWD, dir, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return 0;
     for (int i = 0; i < cfg.nstores; i++)
         if (cfg.ino[i] && st.st_dev == cfg.dev[i] && st.st_ino == cfg.ino[i])
@@ -104,7 +104,8 @@ static int is_a_store_dir(const char *dir)
 }
 
 /* A store seen under another path (a bind mount): some directory on the
-   canonical path is a store directory.  Only asked when the path's
+   canonical path is a store directory.  The path is canonical but for a
+   last component that may be a link: never follow it.  Only asked when the path's
    nearest existing directory is on a store's device. */
 static int below_a_store_dir(const char *path)
 {
@@ -117,7 +118,7 @@ static int below_a_store_dir(const char *path)
         return 0;
     memcpy(p, path, len + 1);
     for (;;) {
-        if (!on_store_device && sys_fstatat(AT_FDCWD, p, &st, 0) == 0) {
+        if (!on_store_device && sys_fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             if (!on_a_store_device(st.st_dev))
                 return 0;
             on_store_device = 1;
