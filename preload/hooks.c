@@ -241,17 +241,20 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
    through one, so a write to it is refused. */
 int cow_before_fd(const char *op, int fd, int how)
 {
-    struct cow_link link = {.missing = 0};
-    char what[40] = "descriptor ", num[24];
+    struct cow_link link; /* no initializer: 4 kB to clear on every call */
+    char what[40], num[24];
     int saved = errno, err = 0, in;
 
     if (!how || !cow_enabled())
         return 0;
     in = cow_fd_in_store(fd, link.target);
-    if (in)
+    if (in) {
+        link.missing = 0;
+        strcpy(what, "descriptor ");
         err = refuse(op, strcat(what, cow_num(num, (unsigned long long)fd)), how, &link,
                      in < 0 ? "cannot tell what file it is (no /proc): refused, not passed"
                             : "a store file open by descriptor cannot be made private");
+    }
     errno = saved;
     return err;
 }
