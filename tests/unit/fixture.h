@@ -91,6 +91,9 @@ __attribute__((unused)) static void fixture_init(void)
 {
     char tmpl[] = "/tmp/cowlink-unit-XXXXXX";
 
+    /* The tests drop to nobody, who must reach the tree: its modes are
+       the ones written here, not whatever umask the caller runs with. */
+    umask(022);
     assert_non_null(mkdtemp(tmpl));
     strcpy(root, tmpl);
     mkdir(at("store"), 0755);
