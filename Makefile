@@ -102,6 +102,10 @@ fuzz:
 		-o $(BUILD)/fuzz/classify tests/fuzz/classify_fuzz.c preload/classify.c preload/config.c preload/log.c
 	@bash tests/fuzz/run.sh $(BUILD) $(FUZZ_TIME)
 
+# The README's two commands on a new Debian 12 chroot, timed (an hour; root).
+fresh:
+	@bash tests/fresh/run.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/libcowlink.so $(DESTDIR)$(PREFIX)/lib/libcowlink.so
@@ -115,7 +119,8 @@ uninstall:
 # The build trees, the crane example's cache and the toolchain copy the tests
 # made (packages, nixbld users and /nix stay: see README.md).
 clean:
-	rm -rf build build-sanitize /var/tmp/cowlink-crane-cache /var/tmp/cowlink-fresh-cache
+	rm -rf build build-sanitize /var/tmp/cowlink-crane-cache \
+		/var/tmp/cowlink-fresh-cache /var/tmp/cowlink-fresh.logs
 	bash tests/toolchain.sh --remove
 
 .PHONY: all setup unit symbols integration hardening fuzz nix-test check demo crane-matrix bench install uninstall clean cli fresh
