@@ -38,7 +38,7 @@ head=$(git -C "$repo" rev-parse HEAD)
 
 # Every mount under the chroot, ours and the tests', innermost first.
 undo_mounts() {
-    findmnt -rn -o TARGET | grep "^$root/" | sort -r | while read -r m; do
+    { findmnt -rn -o TARGET | grep "^$root/" || true; } | sort -r | while read -r m; do
         umount "$m" 2>/dev/null || umount -l "$m"
     done
 }
