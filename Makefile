@@ -18,6 +18,10 @@ BUILD ?= build-sanitize
 ASAN_RUNTIME := $(realpath $(shell $(CC) -print-file-name=libasan.so))
 WRAPPER_FLAGS = -DCOWLINK_ASAN_RUNTIME='"$(ASAN_RUNTIME)"'
 CHECKS = unit cli integration
+# Debian's cargo hangs at exit under the ASan runtime (in p11-kit's
+# destructor, with or without cowlink): every integration case but cargo's.
+INTEGRATION_CASES = $(filter-out cargo_rebuild,$(shell sed -n '/^CASES="/,/"$$/p; /^SPECIAL="/p' \
+	tests/integration/cases.sh | tr -d '"\\' | sed 's/^[A-Z]*=//'))
 endif
 BUILD ?= build
 
@@ -58,7 +62,7 @@ symbols: all
 	@bash tests/symbols.sh $(BUILD)
 
 integration: all
-	bash tests/integration/run.sh $(BUILD)
+	bash tests/integration/run.sh $(BUILD) $(INTEGRATION_CASES)
 
 # -k: a failing check does not hide the ones after it (make still fails).
 check: setup
