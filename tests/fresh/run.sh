@@ -7,6 +7,8 @@
 #   usage: run.sh        (as root; make fresh)
 #   FRESH_DIR   the chroot (default /var/tmp/cowlink-fresh; made anew each run)
 #   FRESH_KEEP  1: keep the chroot afterwards (its mounts are always undone)
+#   FRESH_REVERSE  1: the two commands in the other order (make check first,
+#               as CI runs it on a fresh machine)
 # Logs: FRESH_DIR.logs/; the .debs are cached in /var/tmp/cowlink-fresh-cache.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +34,7 @@ prereq=$(grep -m1 -E '^    apt-get ' <<<"$section" | sed 's/^ *//')
 mapfile -t commands < <(grep -E '^    make [a-z]' <<<"$section" | sed 's/^ *//; s/ *#.*//')
 [ -n "$prereq" ] && [ ${#commands[@]} = 2 ] ||
     { say "README.md's 'The two commands' has no apt-get line or not two make lines"; exit 1; }
+[ "${FRESH_REVERSE:-}" = 1 ] && commands=("${commands[1]}" "${commands[0]}")
 head=$(git -C "$repo" rev-parse HEAD)
 [ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
     say "note: uncommitted changes are not tested, only HEAD $head"
