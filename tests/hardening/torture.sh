@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Load: PROCS processes x THREADS threads for SECONDS over the same 100 store
 # links, as nobody against a root-owned store (torture.py does the work and
-# checks every file against the log of operations).  Without the library the
-# same run is refused (EACCES) on every write through a link: the test bites.
+# checks every file against the log of operations; readers and truncating
+# writers of one path exclude each other, since Linux itself tears such reads).
+# Without the library the same run is refused (EACCES) on every write through
+# a link: the test bites.
 #   torture.sh BUILD   (SECONDS, default 20; PROCS 16; THREADS 4)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -93,6 +93,9 @@ __attribute__((unused)) static void fixture_init(void)
 
     if (root[0])
         return;
+    /* The tests drop to nobody, who must reach the tree: its modes are
+       the ones written here, not whatever umask the caller runs with. */
+    umask(022);
     assert_non_null(mkdtemp(tmpl));
     strcpy(root, tmpl);
     mkdir(at("store"), 0755);
