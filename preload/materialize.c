@@ -164,6 +164,10 @@ static int publish(struct job *j)
     if (err)
         return err;
     if (sys_renameat2(j->dir.fd, j->tmp_name, j->dir.fd, j->name, RENAME_EXCHANGE) < 0) {
+        if (errno == ENOENT) { /* removed meanwhile: look again */
+            j->replaced = 1;
+            return 0;
+        }
         if (errno != EINVAL && errno != ENOSYS)
             return fail(j, "renaming it over the link");
         /* No exchange on this file system: check just before renaming. */
@@ -288,7 +292,7 @@ int cow_materialize(const char *op, int dirfd, const char *path, int how,
     char why[64];
     int err;
 
-    for (int tries = 0; tries < 3; tries++) {
+    for (int tries = 0; tries < 10; tries++) {
         j = (struct job){.op = op, .path = path, .dirfd = dirfd, .how = how,
                          .create_mode = create_mode, .dir = {-1, -1}, .src = -1, .tmp = -1,
                          .method = -1};
