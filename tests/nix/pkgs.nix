@@ -14,9 +14,9 @@
 #   callPackage, newScope: lib.callPackageWith over this set
 #   makeScopeWithSplicing', splicePackages, pkgsBuildBuild, ...: no
 #                   splicing (native builds only): every pkgsXY is this set
-#   cargo, rustc (with rustdoc), clippy, rustfmt: store paths of links to
-#                   Debian's /usr/bin programs, or to a store copy of the
-#                   toolchain in rustBin (derivation `rust-toolchain`)
+#   cargo, rustc (with rustdoc), clippy, rustfmt: links into
+#                   `rust-toolchain`, a store copy of Debian's toolchain or
+#                   of the one in rustBin
 #   rsync, zstd, jq, pkg-config, python3: links to Debian's programs
 {
   nixpkgsLib, # a directory holding nixpkgs' lib/
@@ -44,33 +44,43 @@ let
       args = [ ./host-programs.sh ];
     };
 
-  # The toolchain in rustBin, copied into the store (its docs left out).
+  # The Rust toolchain, copied into the store as nixpkgs' is (crane finds
+  # it with `rustc --print sysroot`): rustBin's toolchain without its docs,
+  # or Debian's programs and /usr/lib/rustlib (its shared libraries stay
+  # where the loader finds them).
   rustToolchain = derivation {
     name = "rust-toolchain";
     inherit system;
     builder = bash;
     args = [
       "-euc"
-      ''
-        /bin/mkdir -p $out
-        for d in bin lib libexec; do /bin/cp -a "$from/$d" $out/; done
-      ''
+      (
+        if rustBin == "" then
+          ''
+            /bin/mkdir -p $out/bin $out/lib
+            for p in cargo rustc rustdoc cargo-clippy clippy-driver rustfmt cargo-fmt; do
+              if [ -e /usr/bin/$p ]; then /bin/cp /usr/bin/$p $out/bin/; fi
+            done
+            /bin/cp -a /usr/lib/rustlib $out/lib/
+          ''
+        else
+          ''
+            /bin/mkdir -p $out
+            for d in bin lib libexec; do /bin/cp -a "${dirOf rustBin}/$d" $out/; done
+          ''
+      )
     ];
-    from = dirOf rustBin;
   };
   rustPrograms =
     name: progs:
-    if rustBin == "" then
-      hostPrograms name { progs = map (p: "/usr/bin/${p}") progs; }
-    else
-      derivation {
-        inherit name system progs;
-        builder = bash;
-        args = [
-          "-euc"
-          ''/bin/mkdir -p $out/bin; for p in $progs; do /bin/ln -s ${rustToolchain}/bin/$p $out/bin/; done''
-        ];
-      };
+    derivation {
+      inherit name system progs;
+      builder = bash;
+      args = [
+        "-euc"
+        ''/bin/mkdir -p $out/bin; for p in $progs; do /bin/ln -s ${rustToolchain}/bin/$p $out/bin/; done''
+      ];
+    };
 
   hostTools = hostPrograms "host-tools" {
     debs = [
@@ -207,6 +217,7 @@ let
       stdenv
       runCommand
       hostTools
+      rustToolchain
       ;
     inherit (lib) makeScope;
     callPackage = lib.callPackageWith pkgs;
@@ -237,19 +248,18 @@ let
       }:
       script:
       runCommand name
-        {
-          inherit script;
-          substitutionArgs = lib.concatLists (
-            lib.mapAttrsToList (k: v: [
-              "--subst-var-by"
-              k
-              (toString v)
-            ]) substitutions
-          );
-        }
+        (
+          substitutions
+          // {
+            inherit script;
+            substVars = builtins.attrNames substitutions;
+          }
+        )
         ''
           mkdir -p $out/nix-support
-          substitute "$script" $out/nix-support/setup-hook $substitutionArgs
+          args=()
+          for v in $substVars; do args+=(--subst-var "$v"); done
+          substitute "$script" $out/nix-support/setup-hook "''${args[@]}"
         '';
 
     cargo = rustPrograms "cargo" [ "cargo" ];

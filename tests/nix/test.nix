@@ -109,6 +109,7 @@ let
 in
 {
   inherit cowlinkPkg deps staleDeps;
+  toolchain = pkgs.rustToolchain;
   flake = outputs;
   # The flake's derivations as crane alone builds them (no cowlink).
   crane = {
@@ -120,14 +121,20 @@ in
     test = craneLib.cargoTest (common // { cargoArtifacts = deps; });
     doc = craneLib.cargoDoc (common // { cargoArtifacts = deps; });
   };
-  # What the triggered builds must print: builds that inherit nothing.
-  clean = {
-    default = craneLib.buildPackage (common // { cargoArtifacts = null; });
-    stale = craneLib.buildPackage (staleArgs // { cargoArtifacts = null; });
-  };
+  # What the triggered builds must print: a build that inherits nothing
+  # (with never-fresh, whose line the others do not print).
+  clean = craneLib.buildPackage (staleArgs // { cargoArtifacts = null; });
   triggers = {
     # libz-sys and bzip2-sys (pkg-config) watch PKG_CONFIG_PATH, unset in deps.
-    env = trigger (w: craneLib.buildPackage (w (common // watched // { cargoArtifacts = deps; })));
+    env = trigger (w: craneLib.buildPackage (w (common // watched // { cargoArtifacts = deps; })))
+      // {
+        # The same build with builders as root (run.sh): a distinct
+        # derivation on the same deps.
+        root = craneLib.buildPackage (withCowlink (common // watched // {
+          cargoArtifacts = deps;
+          buildersAreRoot = true;
+        }));
+      };
     # never-fresh's build script watches a file that never exists.
     missing = trigger (w: craneLib.buildPackage (w (staleArgs // { cargoArtifacts = staleDeps; })));
     # crane's remapPathPrefixHook adds --remap-path-prefix to RUSTFLAGS:
