@@ -16,11 +16,13 @@
 cowlinkLib=@out@/lib/libcowlink.so
 cowlinkBin=@out@/bin/cowlink
 
-# On at the start of each phase, off at its end: the phase's own commands
-# and every process they start (cargo, rustc, build scripts, and the test
-# binaries `cargo test` runs) have the library; what runs between phases
-# (crane's inheritance, stdenv's fixup) does not need it.
-cowlinkOn() {
+# On in a phase of its own before configure, off in one before fixup: the
+# configure, build, check and install phases, with their pre/post hooks and
+# every process they start (cargo, rustc, build scripts, and the test
+# binaries `cargo test` runs), have the library; unpack, patch (crane's
+# inheritance) and fixup do not need it.  A derivation that sets `phases`
+# itself must list cowlinkOnPhase and cowlinkOffPhase.
+cowlinkOnPhase() {
     case " ${LD_PRELOAD-} " in
     *" $cowlinkLib "*) return ;;
     esac
@@ -29,7 +31,7 @@ cowlinkOn() {
     export LD_PRELOAD="$cowlinkLib${LD_PRELOAD:+ $LD_PRELOAD}"
 }
 
-cowlinkOff() {
+cowlinkOffPhase() {
     if [ -n "${cowlinkSavedPreload-}" ]; then
         export LD_PRELOAD="$cowlinkSavedPreload"
     else
@@ -71,10 +73,8 @@ cowlinkTakeOverInherit() {
 }
 
 if [ -n "${enableCowlink-}" ] || [ -n "${cowlinkInherit-}" ]; then
-    preConfigureHooks+=(cowlinkOn) postConfigureHooks+=(cowlinkOff)
-    preBuildHooks+=(cowlinkOn) postBuildHooks+=(cowlinkOff)
-    preCheckHooks+=(cowlinkOn) postCheckHooks+=(cowlinkOff)
-    preInstallHooks+=(cowlinkOn) postInstallHooks+=(cowlinkOff)
+    preConfigurePhases+=(cowlinkOnPhase)
+    preFixupPhases+=(cowlinkOffPhase)
 fi
 if [ -n "${cowlinkInherit-}" ]; then
     prePatchHooks+=(cowlinkTakeOverInherit)

@@ -11,14 +11,17 @@
 #   triggers   env, missing, remap, chain: without cowlink the build must
 #              fail with rustc's "is not writeable"; with the flake's
 #              settings it must pass and print what a clean build prints
+# First hook.sh (the hook in nixpkgs' setup.sh, without Nix).
 # Then `nix-store --verify --check-contents`, and one trigger again with
 # builders as root (a writable store), and the store verified again.
-#   usage: run.sh [BUILD]     (BUILD is unused: the package is built by Nix)
+#   usage: run.sh [BUILD]   (BUILD's library and command for hook.sh; the
+#                            Nix builds make their own from default.nix)
 # Reads crane and nixpkgs from ../shared/third-party or from CRANE_SRC,
 # NIXPKGS_LIB, NIXPKGS_STDENV.  Timings and sizes: $NIX_TEST_REPORT
 # (default build/nix-test-report.txt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(cd "${1:-build}" && pwd)
 repo=$(cd "$here/../.." && pwd)
 skip() { echo "SKIP nix: $*"; exit 0; }
 
@@ -29,6 +32,8 @@ NIXPKGS_STDENV=${NIXPKGS_STDENV:-$third/nixpkgs-stdenv}
 [ -f "$CRANE_SRC/lib/default.nix" ] || skip "no crane (set CRANE_SRC to a crane checkout)"
 [ -f "$NIXPKGS_LIB/lib/default.nix" ] || skip "no nixpkgs lib (set NIXPKGS_LIB)"
 [ -f "$NIXPKGS_STDENV/setup.sh" ] || skip "no nixpkgs setup.sh (set NIXPKGS_STDENV)"
+# The hook alone, under nixpkgs' setup.sh with crane's hook (no Nix needed).
+bash "$here/hook.sh" "$BUILD" "$CRANE_SRC" "$NIXPKGS_STDENV"
 [ "$(id -u)" = 0 ] || skip "needs root (installs nix-bin, creates nixbld users)"
 command -v apt-get >/dev/null || command -v nix-build >/dev/null || skip "no nix-build and no apt-get"
 bash "$here/../setup.sh" nix-bin cargo rustc rust-clippy rsync zstd jq pkg-config python3-toml \
