@@ -121,7 +121,7 @@ toolchain() { # debian|stable
         fail "$tc: the cowlink package: $(log "$tc" cowlinkPkg | tail -5)"
         return
     fi
-    for a in deps staleDeps clean; do
+    for a in deps staleDeps remapDeps clean; do
         if out=$(build "$tc" "$a"); then note "$tc" "$a" "$out"; else
             fail "$tc: $a: $(log "$tc" "$a" | tail -5)"
             return
@@ -163,7 +163,7 @@ toolchain() { # debian|stable
         elif log "$tc" "triggers.$trig.without" | grep -q 'is not writeable -- check its permissions'; then
             pass "$tc: $trig without cowlink fails with rustc's error"
         elif [ "$trig" = chain ] && log "$tc" "triggers.$trig.without" |
-            grep -A2 'error: failed to write `.*/target/release/' | grep -q 'Permission denied'; then
+            grep -A3 'error: failed to write `.*/target/release/' | grep -q 'Permission denied'; then
             # In a chain fingerprints are links too: cargo fails first.
             pass "$tc: $trig without cowlink fails: cargo cannot write $(log "$tc" "triggers.$trig.without" |
                 grep -o -m1 'target/release/[^`]*')"

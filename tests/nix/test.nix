@@ -103,12 +103,17 @@ let
     cargoExtraArgs = "--locked --features stale";
   };
   staleDeps = craneLib.buildDepsOnly (staleArgs // { installCargoArtifactsMode = "use-symlink"; });
+  remapArgs = common // {
+    nativeBuildInputs = common.nativeBuildInputs ++ [ craneLib.remapPathPrefixHook ];
+    doRemapPathPrefix = true;
+  };
+  remapDeps = craneLib.buildDepsOnly (remapArgs // { installCargoArtifactsMode = "use-symlink"; });
   watched = {
     PKG_CONFIG_PATH = "/usr/local/lib/pkgconfig";
   };
 in
 {
-  inherit cowlinkPkg deps staleDeps;
+  inherit cowlinkPkg deps staleDeps remapDeps;
   toolchain = pkgs.rustToolchain;
   flake = outputs;
   # The flake's derivations as crane alone builds them (no cowlink).
@@ -137,13 +142,13 @@ in
       };
     # never-fresh's build script watches a file that never exists.
     missing = trigger (w: craneLib.buildPackage (w (staleArgs // { cargoArtifacts = staleDeps; })));
-    # crane's remapPathPrefixHook adds --remap-path-prefix to RUSTFLAGS:
-    # every dependency is rebuilt, in place (cargo does not hash these flags
-    # into file names).
-    remap = trigger (w: craneLib.buildPackage (w (common // {
-      cargoArtifacts = deps;
-      nativeBuildInputs = common.nativeBuildInputs ++ [ craneLib.remapPathPrefixHook ];
-      doRemapPathPrefix = true;
+    # crane's remapPathPrefixHook adds --remap-path-prefix to RUSTFLAGS, in
+    # the deps and in the package, which adds a flag of its own.  Cargo
+    # 1.85+ leaves such flags out of file names: every dependency is rebuilt
+    # in place (older cargo never put flags in names).
+    remap = trigger (w: craneLib.buildPackage (w (remapArgs // {
+      cargoArtifacts = remapDeps;
+      CARGO_BUILD_RUSTFLAGS = "-C force-frame-pointers=yes";
     })));
     # cargoBuild installs its target/ as links to the deps' files; the
     # package inherits it, with PKG_CONFIG_PATH changed.
