@@ -49,7 +49,8 @@ integration: all
 check: setup
 	@$(MAKE) --no-print-directory unit symbols integration hardening nix-test crane-matrix
 
-# The setup hook on a real Nix store (Debian's nix-bin, nixbld builders).
+# examples/nix's flake built with crane's own mkLib and nixpkgs' setup.sh on
+# a real Nix store (Debian's nix-bin, nixbld builders); about 10 minutes.
 nix-test: all
 	bash tests/nix/run.sh $(BUILD)
 

@@ -30,12 +30,11 @@ let
     cp "$script" $out/bin/crane-json2toml
     chmod +x $out/bin/crane-json2toml
   '';
-  # And mkDummySrc, twice adapted: with Debian's rustc its dummy source is
-  # dummy-old-rustc.rs (crane's own `dummyrs` argument); and for Debian's
-  # Nix 2.8: crane's mkDummySrc reads directories
-  # at string paths such as ".../Cargo.toml/../src", which newer Nix
-  # normalizes and 2.8 hands to the kernel.  Its own code is evaluated with
-  # readDir and pathExists that normalize first.
+  # And mkDummySrc, crane's own, twice adapted.  Debian's Nix 2.8 hands
+  # string paths such as ".../Cargo.toml/../src" to the kernel where newer
+  # Nix normalizes them, so its code is evaluated with a readDir and a
+  # pathExists that normalize first.  With Debian's rustc 1.63 its dummy
+  # source is dummy-old-rustc.rs (crane's own `dummyrs` argument).
   normalize =
     p:
     let
@@ -130,7 +129,8 @@ in
   # (with never-fresh, whose line the others do not print).
   clean = craneLib.buildPackage (staleArgs // { cargoArtifacts = null; });
   triggers = {
-    # libz-sys and bzip2-sys (pkg-config) watch PKG_CONFIG_PATH, unset in deps.
+    # libz-sys's build script (pkg-config) watches PKG_CONFIG_PATH, unset
+    # in the deps.
     env = trigger (w: craneLib.buildPackage (w (common // watched // { cargoArtifacts = deps; })))
       // {
         # The same build with builders as root (run.sh): a distinct
