@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
-# The flake users copy, built for real: examples/nix/flake.nix's outputs
-# evaluated with crane's own mkLib, over a stand-in for the rest of nixpkgs
-# (pkgs.nix: nixpkgs' lib and setup.sh, the host's tools), built by Debian's
-# Nix with nixbld builders.  Per toolchain (Debian's, and the stable one
-# where tests/toolchain.sh finds it):
+# The flake users copy, built for real.  First hook.sh (cowlink's hook in
+# nixpkgs' setup.sh with crane's inheritance hook, no Nix needed).  Then
+# examples/nix/flake.nix's outputs, evaluated with crane's own mkLib over a
+# stand-in for the rest of nixpkgs (pkgs.nix: nixpkgs' lib and setup.sh,
+# the host's tools), built by Debian's Nix with nixbld builders.  Per
+# toolchain (Debian's, and the stable one tests/toolchain.sh finds):
 #   cowlink    the package from default.nix, out of a checkout that holds
 #              a stale build/cowlink: the stale one must not be installed
 #   flake      packages.default and checks clippy, test, doc (with cowlink)
-#              and the same built by crane alone; nextest if it can be had
+#              and the same built by crane alone; nextest is not in Debian
 #   triggers   env, missing, remap, chain: without cowlink the build must
-#              fail with rustc's "is not writeable" (in the chain, cargo's
+#              fail with rustc's "is not writeable" (in the chain cargo's
 #              own "failed to write" a linked fingerprint comes first, and
-#              is accepted there); with the flake's
-#              settings it must pass and print what a clean build prints
-# First hook.sh (the hook in nixpkgs' setup.sh, without Nix).
-# Then `nix-store --verify --check-contents`, and one trigger again with
-# builders as root (a writable store), and the store verified again.
+#              is accepted there); with the flake's settings it must pass
+#              and print what a clean build prints; env also with
+#              enableCowlink alone (crane's own inheritance)
+# Then `nix-store --verify --check-contents`, env again with builders as
+# root (a writable store), and the store verified again.
 #   usage: run.sh [BUILD]   (BUILD's library and command for hook.sh; the
 #                            Nix builds make their own from default.nix)
 # Reads crane and nixpkgs from ../shared/third-party or from CRANE_SRC,
-# NIXPKGS_LIB, NIXPKGS_STDENV.  Timings and sizes: $NIX_TEST_REPORT
-# (default build/nix-test-report.txt).
+# NIXPKGS_LIB, NIXPKGS_STDENV.  Times, what cargo compiled and sizes go to
+# $NIX_TEST_REPORT (default build/nix-test-report.txt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-build}" && pwd)
@@ -184,6 +185,13 @@ toolchain() { # debian|stable
             fail "$tc: $trig with cowlink: $(log "$tc" "triggers.$trig.with" | grep -m3 -i 'error')"
         fi
     done
+    if out=$(build "$tc" triggers.env.enableOnly) && [ "$(runs "$out")" = "$clean" ] &&
+        grep -q 'copying cargo artifacts' "$T/logs/$tc.triggers.env.enableOnly.log"; then
+        note "$tc" triggers.env.enableOnly "$out"
+        pass "$tc: env with enableCowlink alone (crane's own inheritance) builds and prints the same"
+    else
+        fail "$tc: env with enableCowlink alone: $(log "$tc" triggers.env.enableOnly | grep -m3 -i error)"
+    fi
 }
 
 verify() {

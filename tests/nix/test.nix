@@ -139,6 +139,12 @@ in
           cargoArtifacts = deps;
           buildersAreRoot = true;
         }));
+        # enableCowlink alone: crane's own inheritance, with the library.
+        enableOnly = craneLib.buildPackage (common // watched // {
+          cargoArtifacts = deps;
+          nativeBuildInputs = common.nativeBuildInputs ++ [ cowlinkPkg ];
+          enableCowlink = true;
+        });
       };
     # never-fresh's build script watches a file that never exists.
     missing = trigger (w: craneLib.buildPackage (w (staleArgs // { cargoArtifacts = staleDeps; })));
