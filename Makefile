@@ -50,7 +50,8 @@ check: setup
 	@$(MAKE) --no-print-directory unit symbols integration hardening nix-test crane-matrix
 
 # examples/nix's flake built with crane's own mkLib and nixpkgs' setup.sh on
-# a real Nix store (Debian's nix-bin, nixbld builders); about 10 minutes.
+# a real Nix store (Debian's nix-bin, nixbld builders); 11 to 18 minutes on
+# a 2-core VM shared with other builds (8 minutes of CPU).
 nix-test: all
 	bash tests/nix/run.sh $(BUILD)
 
