@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # cowlink's Nix setup hook.  Sourced by stdenv when cowlink is in a
 # derivation's nativeBuildInputs; does nothing unless the derivation asks:
 #

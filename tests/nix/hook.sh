@@ -55,6 +55,7 @@ build() { # name, then VAR=value... for the derivation
         export out=$T/$name/out NIX_STORE=$T/store NIX_BUILD_CORES=1 TMPDIR=$T/$name \
             NIX_BUILD_TOP=$T/$name NIX_LOG_FD=
         export cargoArtifacts=$T/store/deps nativeBuildInputs="$T/cowlink $T/crane"
+        # shellcheck disable=SC2163 # the arguments are VAR=value words
         export doCheck=1 "$@"
         for p in unpack patch configure build check install fixup; do
             export "pre${p^}=echo \"$p \${LD_PRELOAD-}\" >>$T/$name/phases"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # $out is set by Nix
 # Builder of pkgs.nix's host programs: $out/bin gets a link per program in
 # $progs (absolute paths) and per program of the Debian packages in $debs.
 set -euo pipefail
