@@ -75,7 +75,9 @@ store-test: all
 check: setup
 	@$(MAKE) -k --no-print-directory $(CHECKS)
 
-# The setup hook on a real Nix store (Debian's nix-bin, nixbld builders).
+# examples/nix's flake built with crane's own mkLib and nixpkgs' setup.sh on
+# a real Nix store (Debian's nix-bin, nixbld builders); 11 to 18 minutes on
+# a 2-core VM shared with other builds (8 minutes of CPU).
 nix-test: all
 	bash tests/nix/run.sh $(BUILD)
 

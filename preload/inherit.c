@@ -6,12 +6,15 @@
  * because the first write materializes it.  One process walks the tree
  * with *at calls: no process per file, no copy of any content.
  * Symlinks in SRC are copied as symlinks (as rsync --links does), and
- * cargo's lock files are skipped (crane skips them: a stale .cargo-lock
- * with a store timestamp confuses cargo).
+ * cargo's lock files are skipped: crane deletes every `.cargo*lock` after
+ * inheriting, because a lock with a store timestamp confuses cargo.
+ * DEST's missing parents are created (crane's `mkdir -p`), so a nested
+ * CARGO_TARGET_DIR such as target/foo works.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +39,7 @@ static int complain(const struct walk *w, const char *name, const char *what)
 
 static int skipped(const char *name)
 {
-    return strcmp(name, ".cargo-lock") == 0 || strcmp(name, ".package-cache") == 0;
+    return fnmatch(".cargo*lock", name, 0) == 0 || strcmp(name, ".package-cache") == 0;
 }
 
 /* Put a symlink with text `to` at dest/name, replacing a file or link
@@ -129,6 +132,26 @@ static int mirror_dir(struct walk *w, int src, int dest)
     return r;
 }
 
+/* mkdir -p: DEST and every missing directory above it. */
+static int make_dirs(const char *dest)
+{
+    char path[PATH_MAX];
+    size_t i, n = strlen(dest);
+
+    if (n >= PATH_MAX)
+        return errno = ENAMETOOLONG, -1;
+    strcpy(path, dest);
+    for (i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != 0)
+            continue;
+        path[i] = 0;
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        path[i] = i < n ? '/' : 0;
+    }
+    return 0;
+}
+
 /* DEST, or the nearest existing directory above it, canonicalized. */
 static int canonical_dest(const char *dest, char out[PATH_MAX])
 {
@@ -163,7 +186,7 @@ int cow_inherit(const char *src_arg, const char *dest_arg)
         fprintf(stderr, "cowlink inherit: %s is inside %s\n", dest_arg, src_arg);
         return close(src), 2;
     }
-    if (mkdir(dest_arg, 0755) != 0 && errno != EEXIST) {
+    if (make_dirs(dest_arg) != 0) {
         fprintf(stderr, "cowlink inherit: %s: %s\n", dest_arg, strerror(errno));
         return close(src), 2;
     }

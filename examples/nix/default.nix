@@ -7,7 +7,19 @@
 stdenv.mkDerivation {
   pname = "cowlink";
   version = "0.1.0";
-  src = lib.cleanSource ../..;
+  # Only what the build reads: the Makefile and preload/.  Not build/: a
+  # stale build/cowlink made on the host would look up to date to make
+  # (every file in the store has mtime 1) and be installed as is.
+  src = lib.cleanSourceWith {
+    name = "cowlink-source";
+    src = ../..;
+    filter =
+      path: _type:
+      let
+        rel = lib.removePrefix (toString ../.. + "/") (toString path);
+      in
+      rel == "Makefile" || rel == "preload" || lib.hasPrefix "preload/" rel;
+  };
 
   makeFlags = [ "PREFIX=$(out)" ];
   # The tests need root and Debian packages; `make check` runs them elsewhere.

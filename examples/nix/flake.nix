@@ -20,6 +20,9 @@
       common = {
         src = craneLib.cleanCargoSource ./.;
         strictDeps = true;
+        # What your crates' build scripts run (add buildInputs for the C
+        # libraries your -sys crates link).
+        nativeBuildInputs = [ pkgs.pkg-config ];
       };
 
       # Dependencies once, kept as a plain target/ in the store (no tar.zst),
@@ -33,10 +36,14 @@
       # of "output file ... is not writeable".
       inheriting = common // {
         inherit cargoArtifacts;
-        nativeBuildInputs = [ cowlinkPkg ];
+        nativeBuildInputs = common.nativeBuildInputs ++ [ cowlinkPkg ];
         enableCowlink = true;
         # Link every inherited file, not only deps/*.rlib and *.rmeta.
         cowlinkInherit = true;
+        # Checks that install their target/ (clippy and nextest do by
+        # default) install it as links too: a tar.zst child of a linked
+        # parent would archive only the files it wrote, and lose the rest.
+        installCargoArtifactsMode = "use-symlink";
       };
     in
     {
@@ -46,6 +53,7 @@
         clippy = craneLib.cargoClippy (inheriting // {
           cargoClippyExtraArgs = "--all-targets -- --deny warnings";
         });
+        test = craneLib.cargoTest inheriting;
         nextest = craneLib.cargoNextest inheriting;
         doc = craneLib.cargoDoc inheriting;
       };

@@ -1,24 +1,47 @@
 #!/usr/bin/env bash
-# cowlink on a real Nix store (Debian's nix-bin), with builders running as
-# unprivileged nixbld users, as in real Nix:
-#   A    builds a small cargo project (libz-sys, whose build script watches
-#        LIBZ_SYS_STATIC) and installs its target/ as its output
-#   B    inherits A's target/ by symlinks as crane does, with LIBZ_SYS_STATIC
-#        changed: fails without the flag (rustc's error), builds with
-#        enableCowlink, and with cowlinkInherit (cowlink inherit)
-#   C    inherits B's output, deduplicated against A (files identical to
-#        A's are links), with PKG_CONFIG_PATH changed: builds
-# Then `nix-store --verify --check-contents`; then B and C again with
-# builders as root (a writable store) and the store verified again.
-#   usage: run.sh [BUILD]
+# The flake users copy, built for real.  First hook.sh (cowlink's hook in
+# nixpkgs' setup.sh with crane's inheritance hook, no Nix needed).  Then
+# examples/nix/flake.nix's outputs, evaluated with crane's own mkLib over a
+# stand-in for the rest of nixpkgs (pkgs.nix: nixpkgs' lib and setup.sh,
+# the host's tools), built by Debian's Nix with nixbld builders.  Per
+# toolchain (Debian's, and the stable one tests/toolchain.sh finds):
+#   cowlink    the package from default.nix, out of a checkout that holds
+#              a stale build/cowlink: the stale one must not be installed
+#   flake      packages.default and checks clippy, test, doc (with cowlink)
+#              and the same built by crane alone; nextest is not in Debian
+#   triggers   env, missing, remap, chain: without cowlink the build must
+#              fail with rustc's "is not writeable" (in the chain cargo's
+#              own "failed to write" a linked fingerprint comes first, and
+#              is accepted there); with the flake's settings it must pass
+#              and print what a clean build prints; env also with
+#              enableCowlink alone (crane's own inheritance)
+# Then `nix-store --verify --check-contents`, env again with builders as
+# root (a writable store), and the store verified again.
+#   usage: run.sh [BUILD]   (BUILD's library and command for hook.sh; the
+#                            Nix builds make their own from default.nix)
+# Reads crane and nixpkgs from ../shared/third-party or from CRANE_SRC,
+# NIXPKGS_LIB, NIXPKGS_STDENV.  Times, what cargo compiled and sizes go to
+# $NIX_TEST_REPORT (default build/nix-test-report.txt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-build}" && pwd)
+repo=$(cd "$here/../.." && pwd)
 skip() { echo "SKIP nix: $*"; exit 0; }
 
+third=$repo/../shared/third-party
+CRANE_SRC=${CRANE_SRC:-$third/crane}
+NIXPKGS_LIB=${NIXPKGS_LIB:-$third/nixpkgs-lib}
+NIXPKGS_STDENV=${NIXPKGS_STDENV:-$third/nixpkgs-stdenv}
+[ -f "$CRANE_SRC/lib/default.nix" ] || skip "no crane (set CRANE_SRC to a crane checkout)"
+[ -f "$NIXPKGS_LIB/lib/default.nix" ] || skip "no nixpkgs lib (set NIXPKGS_LIB)"
+[ -f "$NIXPKGS_STDENV/setup.sh" ] || skip "no nixpkgs setup.sh (set NIXPKGS_STDENV)"
+# The hook alone, under nixpkgs' setup.sh with crane's hook (no Nix needed).
+bash "$here/hook.sh" "$BUILD" "$CRANE_SRC" "$NIXPKGS_STDENV"
 [ "$(id -u)" = 0 ] || skip "needs root (installs nix-bin, creates nixbld users)"
 command -v apt-get >/dev/null || command -v nix-build >/dev/null || skip "no nix-build and no apt-get"
-bash "$here/../setup.sh" nix-bin cargo rustc rsync pkg-config zlib1g-dev librust-libz-sys-dev
+bash "$here/../setup.sh" nix-bin cargo rustc rust-clippy rsync zstd jq pkg-config python3-toml \
+    zlib1g-dev libbz2-dev librust-bzip2-dev librust-bzip2-sys-dev librust-flate2-dev \
+    librust-libz-sys-dev librust-regex-dev librust-serde-json-dev
 getent group nixbld >/dev/null || groupadd --system nixbld
 for i in 1 2 3 4; do
     id "nixbld$i" >/dev/null 2>&1 ||
@@ -26,62 +49,148 @@ for i in 1 2 3 4; do
             --shell /usr/sbin/nologin "nixbld$i"
 done
 
-T=$(mktemp -d /tmp/cowlink-nix-XXXXXX)
+# Not under /tmp: builds run in TMPDIR without a sandbox, and cargo reads
+# every Cargo.toml above its working directory.
+T=$(mktemp -d /var/tmp/cowlink-nix-XXXXXX)
 trap 'rm -rf "$T"' EXIT
+chmod 755 "$T" # nixbld builders work in $T/tmp
+mkdir -p "$T/tmp" "$T/logs"
+report=${NIX_TEST_REPORT:-$repo/build/nix-test-report.txt}
+mkdir -p "$(dirname "$report")"
+: >"$report"
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "PASS $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 
-# The inputs, as files next to the expressions: the project with its crates
-# vendored, the library, the command and the users' setup hook.
-cp -r "$here/project" "$T/project"
-awk -F'"' '/^name = /{n=$2} /^version = /{v=$2} /^source = "registry/{print n "-" v}' \
-    "$T/project/Cargo.lock" | while read -r crate; do
-    mkdir -p "$T/project/vendor"
-    cp -r "/usr/share/cargo/registry/$crate" "$T/project/vendor/"
-done
-cp "$BUILD/libcowlink.so" "$BUILD/cowlink" "$here/../../examples/nix/cowlink-hook.sh" \
-    "$here/builder.sh" "$T/"
-cp "$here/cowlink.nix" "$here/test.nix" "$T/"
+# The crate, with the flake copied next to its Cargo.toml as users do.
+cp -r "$here/app" "$T/app"
+cp "$repo/examples/nix/flake.nix" "$T/app/"
+# cowlink as a developer's checkout: what git tracks (or everything), plus
+# a stale build/cowlink that default.nix must not pick up.
+mkdir -p "$T/cowlink/build"
+if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+    git -C "$repo" ls-files -z --cached --others --exclude-standard |
+        tar -C "$repo" --null -T - -cf - | tar -C "$T/cowlink" -xf -
+else
+    tar -C "$repo" --exclude=./build --exclude='./build-*' -cf - . | tar -C "$T/cowlink" -xf -
+fi
+printf '#!/bin/sh\necho stale\n' >"$T/cowlink/build/cowlink"
+chmod +x "$T/cowlink/build/cowlink"
 
 nix_opts=(--option substituters '' --option sandbox false)
-build() { # attr users-group round -> prints the output path; log in $T/attr.log
-    nix-build "$T/test.nix" -A "$1" --argstr round "$3" --no-out-link \
-        "${nix_opts[@]}" --option build-users-group "$2" >"$T/$1.$3.out" 2>"$T/$1.$3.log"
+# build TOOLCHAIN ATTR [GROUP]: prints the output path; the log is
+# logs/TOOLCHAIN.ATTR.log, the seconds logs/TOOLCHAIN.ATTR.time.  Every
+# run builds afresh (round).
+build() {
+    local tc=$1 attr=$2 group=${3-nixbld} rust="" s rc=0
+    [ "$tc" = debian ] || rust=$stable
+    s=$(date +%s.%N)
+    TMPDIR=$T/tmp nix-build "$here/test.nix" -A "$attr" --no-out-link "${nix_opts[@]}" \
+        --option build-users-group "$group" \
+        --argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" \
+        --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "$T/cowlink" --argstr appSrc "$T/app" \
+        --argstr rustBin "$rust" --argstr round "$t0" \
+        >"$T/logs/$tc.$attr.out" 2>"$T/logs/$tc.$attr.log" || rc=$?
+    awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { print e - s }' >"$T/logs/$tc.$attr.time"
+    cat "$T/logs/$tc.$attr.out"
+    return $rc
 }
-nix_log() { cat "$T/$1.$2.log"; }
+log() { cat "$T/logs/$1.$2.log"; }
+# note TOOLCHAIN ATTR OUT: one report line: time, what cargo compiled, bytes.
+note() {
+    local compiled bytes=-
+    compiled=$({ grep -o 'Compiling [A-Za-z0-9_-]* v' "$T/logs/$1.$2.log" || true; } |
+        awk '{print $2}' | sort -u | tr '\n' ' ')
+    [ -z "${3:-}" ] || bytes=$(du -sb "$3" | cut -f1)
+    printf '%-8s %-26s %7.1f s %12s B  compiled: %s\n' "$1" "$2" "$(cat "$T/logs/$1.$2.time")" \
+        "$bytes" "${compiled:-nothing}" >>"$report"
+}
+runs() { "$1/bin/nixapp" 2>&1; }
 
-round() { # users-group round
-    local group=$1 r=$2 who=${1:-root}
-    if build B-without "$group" "$r"; then
-        fail "B without the flag ($who): built, so the test does not bite"
-    elif nix_log B-without "$r" | grep -q 'is not writeable -- check its permissions'; then
-        pass "B without the flag fails with rustc's error ($who)"
-    else
-        fail "B without the flag ($who) failed otherwise: $(nix_log B-without "$r" | tail -3)"
-    fi
-    local a
-    build A "$group" "$r" || fail "A ($who): $(nix_log A "$r" | tail -5)"
-    for a in B-enable B-inherit C; do
-        if build "$a" "$group" "$r" && grep -qx 'zlib [0-9.]*' "$(cat "$T/$a.$r.out")/app.out"; then
-            pass "$a builds and runs ($who): $(cat "$(cat "$T/$a.$r.out")/app.out")"
+toolchain() { # debian|stable
+    local tc=$1 out a clean stale
+    if out=$(build "$tc" cowlinkPkg); then
+        note "$tc" cowlinkPkg "$out"
+        if cmp -s "$out/bin/cowlink" "$T/cowlink/build/cowlink"; then
+            fail "$tc: default.nix installed the stale build/cowlink of the checkout"
+        elif grep -q "cowlinkLib=$out/lib/libcowlink.so" "$out/nix-support/setup-hook"; then
+            pass "$tc: default.nix built cowlink from a clean source; its setup hook names $out"
         else
-            fail "$a ($who): $(nix_log "$a" "$r" | tail -5)"
+            fail "$tc: the setup hook of $out does not name its library"
+        fi
+    else
+        fail "$tc: the cowlink package: $(log "$tc" cowlinkPkg | tail -5)"
+        return
+    fi
+    for a in deps staleDeps remapDeps clean; do
+        if out=$(build "$tc" "$a"); then note "$tc" "$a" "$out"; else
+            fail "$tc: $a: $(log "$tc" "$a" | tail -5)"
+            return
         fi
     done
-    local out user links
-    out=$(cat "$T/B-enable.$r.out")
-    user=$(cat "$out/builder-user")
-    case $user in
-    "${group:-root}"*) pass "the builders ran as $user" ;;
-    *) fail "the builders ran as $user, not ${group:-root}" ;;
-    esac
-    links=$(find "$out/target" -type l -lname "$(cat "$T/A.$r.out" 2>/dev/null || echo /nix/store)/*" | wc -l)
-    if [ "$links" -gt 0 ]; then pass "B's output (C's parent) has $links links to A's"; else fail "B's output has no links to A"; fi
-    if grep -q 'cowlink: linking' "$T/B-inherit.$r.log"; then
-        pass "B with cowlinkInherit inherited through cowlink inherit ($who)"
+    stale=$(runs "$(cat "$T/logs/$tc.clean.out")")
+    clean=$(grep -v '^never-fresh:' <<<"$stale")
+    for a in default clippy test doc; do
+        for side in flake crane; do
+            if out=$(build "$tc" "$side.$a"); then
+                note "$tc" "$side.$a" "$out"
+                pass "$tc: $side.$a builds ($( [ $side = flake ] && echo with cowlink || echo crane alone))"
+            else
+                fail "$tc: $side.$a: $(log "$tc" "$side.$a" | tail -5)"
+            fi
+        done
+    done
+    if grep -q 'cowlink: linking cargo artifacts' "$T/logs/$tc.flake.default.log"; then
+        pass "$tc: the flake's package inherited through cowlink inherit"
     else
-        fail "B with cowlinkInherit did not use cowlink inherit ($who)"
+        fail "$tc: the flake's package did not use cowlink inherit"
+    fi
+    if [ "$(runs "$(cat "$T/logs/$tc.flake.default.out")")" = "$clean" ]; then
+        pass "$tc: the flake's package prints what a clean build prints"
+    else
+        fail "$tc: the flake's package prints something else"
+    fi
+    if [ -d "$(cat "$T/logs/$tc.flake.doc.out")/share/doc/nixapp" ]; then
+        pass "$tc: the flake's doc check has the docs"
+    else
+        fail "$tc: no docs in the flake's doc check"
+    fi
+    echo "SKIP nix: checks.nextest: cargo-nextest is not in Debian 12 (no package to stand in)"
+
+    local trig want
+    for trig in env missing remap chain; do
+        if build "$tc" "triggers.$trig.without" >/dev/null; then
+            fail "$tc: $trig without cowlink built, so the trigger does not bite"
+        elif log "$tc" "triggers.$trig.without" | grep -q 'is not writeable -- check its permissions'; then
+            pass "$tc: $trig without cowlink fails with rustc's error"
+        elif [ "$trig" = chain ] && log "$tc" "triggers.$trig.without" |
+            grep -A3 'error: failed to write `.*/target/release/' | grep -q 'Permission denied'; then
+            # In a chain fingerprints are links too: cargo fails first.
+            pass "$tc: $trig without cowlink fails: cargo cannot write $(log "$tc" "triggers.$trig.without" |
+                grep -o -m1 'target/release/[^`]*')"
+        else
+            fail "$tc: $trig without cowlink failed otherwise: $(log "$tc" "triggers.$trig.without" | tail -3)"
+        fi
+        note "$tc" "triggers.$trig.without"
+        want=$clean
+        [ "$trig" != missing ] || want=$stale
+        if out=$(build "$tc" "triggers.$trig.with"); then
+            note "$tc" "triggers.$trig.with" "$out"
+            if [ "$(runs "$out")" = "$want" ]; then
+                pass "$tc: $trig with cowlink builds and prints what a clean build prints"
+            else
+                fail "$tc: $trig with cowlink prints: $(runs "$out" | head -3)"
+            fi
+        else
+            fail "$tc: $trig with cowlink: $(log "$tc" "triggers.$trig.with" | grep -m3 -i 'error')"
+        fi
+    done
+    if out=$(build "$tc" triggers.env.enableOnly) && [ "$(runs "$out")" = "$clean" ] &&
+        grep -q 'copying cargo artifacts' "$T/logs/$tc.triggers.env.enableOnly.log"; then
+        note "$tc" triggers.env.enableOnly "$out"
+        pass "$tc: env with enableCowlink alone (crane's own inheritance) builds and prints the same"
+    else
+        fail "$tc: env with enableCowlink alone: $(log "$tc" triggers.env.enableOnly | grep -m3 -i error)"
     fi
 }
 
@@ -100,9 +209,30 @@ nix-build "$T/probe.nix" --no-out-link "${nix_opts[@]}" --option build-users-gro
     >/dev/null 2>"$T/probe.log" || skip "nix-build cannot build a trivial derivation here: $(tail -1 "$T/probe.log")"
 
 t0=$(date +%s)
-round nixbld "$t0-nixbld"
+stable=$(bash "$here/../toolchain.sh" 2>/dev/null) || stable=""
+# The last run's outputs go; the toolchains' store copies stay (rooted).
+roots=/nix/var/nix/gcroots/cowlink-nix-test
+mkdir -p "$roots"
+for tc in debian stable; do
+    [ "$tc" = debian ] || [ -n "$stable" ] || continue
+    out=$(build "$tc" toolchain) && ln -sfn "$out" "$roots/$tc"
+done
+nix-store --gc >/dev/null 2>&1 || true
+toolchain debian
+if [ -n "$stable" ] && [ -x "$stable/cargo" ]; then
+    toolchain stable
+else
+    echo "SKIP nix: no stable toolchain (tests/toolchain.sh found none): Debian's only"
+fi
 verify "builders as nixbld"
-round "" "$t0-root"
+# As root the store is writable: cowlink must still never write it.
+if out=$(build debian triggers.env.root "") &&
+    [ "$(runs "$out")" = "$(runs "$(cat "$T/logs/debian.clean.out")" | grep -v '^never-fresh:')" ]; then
+    pass "debian: env with cowlink, builders as root"
+else
+    fail "debian: env with cowlink, builders as root: $(log debian triggers.env.root | grep -m3 -i error)"
+fi
 verify "builders as root, store writable"
-echo "nix: $passed passed, $failed failed ($(($(date +%s) - t0)) s)"
+echo "nix: $passed passed, $failed failed ($(($(date +%s) - t0)) s); times and sizes in $report"
+cat "$report"
 [ "$failed" = 0 ]

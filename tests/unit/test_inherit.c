@@ -1,5 +1,6 @@
 /* cowlink inherit: directories mirrored, one link per file, links copied,
-   lock files skipped, merges into an existing tree, refuses bad input. */
+   every .cargo*lock skipped, missing parents of DEST created, merges into
+   an existing tree, refuses bad input. */
 #include "fixture.h"
 #include "inherit.h"
 
@@ -25,6 +26,8 @@ static void mirrors_a_tree(void **state)
     link_text("work/t1/release/x.d", at("store/target/release/x.d"));
     link_text("work/t1/release/chained", "/elsewhere/file"); /* copied as is */
     assert_int_equal(lstat(at("work/t1/release/.cargo-lock"), &st), -1);
+    assert_int_equal(lstat(at("work/t1/release/.cargo-build-lock"), &st), -1);
+    link_text("work/t1/release/.cargo-lock-not", at("store/target/release/.cargo-lock-not"));
     assert_int_equal(count_named("work/t1/release/deps", ""), 3); /* . .. libx.rlib */
 }
 
@@ -40,6 +43,19 @@ static void merges_into_existing(void **state)
     assert_string_equal(slurp(at("work/t2/mine")), "kept");
 }
 
+/* A nested CARGO_TARGET_DIR (crane's compilesFreshWithCustomTargetDir):
+   the parents of DEST do not exist yet. */
+static void creates_missing_parents(void **state)
+{
+    struct stat st;
+    (void)state;
+    assert_int_equal(cow_inherit(at("store/target"), at("work/nested/target/foo")), 0);
+    assert_int_equal(lstat(at("work/nested/target"), &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    link_text("work/nested/target/foo/release/x.d", at("store/target/release/x.d"));
+    assert_int_equal(cow_inherit(at("store/target"), at("work/nested/target/foo/")), 0);
+}
+
 static void refuses_bad_input(void **state)
 {
     (void)state;
@@ -50,6 +66,7 @@ static void refuses_bad_input(void **state)
     assert_int_equal(cow_inherit(at("store/target"), at("work/t4")), 1);
     put_file("work/t5", "a file where the top directory goes", 0644);
     assert_int_equal(cow_inherit(at("store/target"), at("work/t5")), 2);
+    assert_int_equal(cow_inherit(at("store/target"), at("work/t5/below")), 2);
 }
 
 int main(void)
@@ -57,6 +74,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mirrors_a_tree),
         cmocka_unit_test(merges_into_existing),
+        cmocka_unit_test(creates_missing_parents),
         cmocka_unit_test(refuses_bad_input),
     };
     int failed;
@@ -68,6 +86,8 @@ int main(void)
     put_file("store/target/release/deps/libx.rlib", "rlib", 0444);
     put_file("store/target/release/x.d", "dep-info", 0444);
     put_file("store/target/release/.cargo-lock", "", 0444);
+    put_file("store/target/release/.cargo-build-lock", "", 0444);
+    put_file("store/target/release/.cargo-lock-not", "not a lock", 0444);
     symlink("/elsewhere/file", at("store/target/release/chained"));
     chmod(at("store/target/release/deps"), 0555);
     chmod(at("store/target/release"), 0555);

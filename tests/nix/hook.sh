@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# cowlink's setup hook with crane's real inheritance hook, run by nixpkgs'
+# real setup.sh (genericBuild) without Nix, in seconds:
+#   - cowlinkInherit links every inherited file, into a nested
+#     CARGO_TARGET_DIR, and leaves every .cargo*lock out
+#   - with doNotLinkInheritedArtifacts crane's own deep copy runs instead
+#   - LD_PRELOAD names the library in configure, build, check and install,
+#     and not in unpack, patch or fixup
+#   usage: hook.sh BUILD CRANE_SRC NIXPKGS_STDENV
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(cd "$1" && pwd)
+crane=$2 stdenv_src=$3
+T=$(mktemp -d /tmp/cowlink-hook-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+passed=0 failed=0
+check() { # description, then a command that must succeed
+    local what=$1
+    shift
+    if "$@"; then passed=$((passed + 1)); echo "PASS hook: $what"; else
+        failed=$((failed + 1)); echo "FAIL hook: $what"
+    fi
+}
+
+# The packages, as stdenv sees them: cowlink's (hook with @out@ replaced,
+# as setup.sh's substituteAll does) and crane's inheritance hook.
+mkdir -p "$T/cowlink/nix-support" "$T/cowlink/lib" "$T/cowlink/bin" "$T/crane/nix-support"
+cp "$BUILD/libcowlink.so" "$T/cowlink/lib/"
+cp "$BUILD/cowlink" "$T/cowlink/bin/"
+sed "s#@out@#$T/cowlink#g" "$here/../../examples/nix/cowlink-hook.sh" >"$T/cowlink/nix-support/setup-hook"
+cp "$crane/lib/setupHooks/inheritCargoArtifactsHook.sh" "$T/crane/nix-support/setup-hook"
+{
+    echo "export SHELL=/bin/bash"
+    echo "initialPath=/usr"
+    cat "$stdenv_src/setup.sh"
+} >"$T/setup"
+
+# The inherited artifacts, as a store holds them.
+deps=$T/store/deps/target/release
+mkdir -p "$deps/deps" "$deps/.fingerprint/dep-1"
+echo rlib >"$deps/deps/libdep-1.rlib"
+echo fingerprint >"$deps/.fingerprint/dep-1/lib-dep"
+echo dep-info >"$deps/nixapp.d"
+: >"$deps/.cargo-lock"
+: >"$deps/.cargo-build-lock"
+chmod -R a-w "$T/store"
+
+# One derivation: every phase records LD_PRELOAD; no sources.
+build() { # name, then VAR=value... for the derivation
+    local name=$1
+    shift
+    mkdir -p "$T/$name"
+    (
+        cd "$T/$name"
+        export out=$T/$name/out NIX_STORE=$T/store NIX_BUILD_CORES=1 TMPDIR=$T/$name \
+            NIX_BUILD_TOP=$T/$name NIX_LOG_FD=
+        export cargoArtifacts=$T/store/deps nativeBuildInputs="$T/cowlink $T/crane"
+        # shellcheck disable=SC2163 # the arguments are VAR=value words
+        export doCheck=1 "$@"
+        for p in unpack patch configure build check install fixup; do
+            export "pre${p^}=echo \"$p \${LD_PRELOAD-}\" >>$T/$name/phases"
+        done
+        for p in unpack configure build check install; do
+            export "${p}Phase=runHook pre${p^}; runHook post${p^}"
+        done
+        # As Nix runs default-builder.sh: bash -e.
+        bash -e ${HOOK_TRACE:+-x} -c "source $T/setup && genericBuild"
+    ) >"$T/$name.log" 2>&1
+}
+links() { find "$1" -type l | wc -l; }
+not() { ! "$@"; }
+
+must() { "$@" || { echo "FAIL hook: $2: genericBuild failed:"; cat "$T/$2.log"; exit 1; }; }
+must build linked cowlinkInherit=1 CARGO_TARGET_DIR=target/foo
+t=$T/linked/target/foo/release
+check "cowlinkInherit: every file is a link, nested CARGO_TARGET_DIR" \
+    test "$(links "$t")" = 3 -a -L "$t/.fingerprint/dep-1/lib-dep" -a -L "$t/nixapp.d"
+check "cowlinkInherit: no .cargo*lock" test ! -e "$t/.cargo-lock" -a ! -e "$t/.cargo-build-lock"
+check "cowlinkInherit: through cowlink inherit" grep -q 'cowlink: linking' "$T/linked.log"
+
+must build copied cowlinkInherit=1 doNotLinkInheritedArtifacts=1
+check "doNotLinkInheritedArtifacts: crane's deep copy, no link" \
+    test "$(links "$T/copied/target")" = 0 -a -f "$T/copied/target/release/deps/libdep-1.rlib"
+check "doNotLinkInheritedArtifacts: crane's message" grep -q 'will deep copy artifacts' "$T/copied.log"
+
+mkdir -p "$T/blocked"
+echo "a file where the target dir goes" >"$T/blocked/target"
+check "a failing cowlink inherit fails the build" not build blocked cowlinkInherit=1
+check "... with its message" grep -q 'cowlink inherit: target: a file is in the way' "$T/blocked.log"
+
+lib=$T/cowlink/lib/libcowlink.so
+for p in configure build check install; do
+    check "LD_PRELOAD has the library in $p" grep -qx "$p $lib" "$T/linked/phases"
+done
+for p in unpack patch fixup; do
+    check "LD_PRELOAD is unset in $p" grep -qx "$p " "$T/linked/phases"
+done
+echo "hook: $passed passed, $failed failed"
+[ "$failed" = 0 ] || { cat "$T/linked.log"; exit 1; }

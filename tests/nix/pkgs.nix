@@ -1,0 +1,285 @@
+# A stand-in for the rest of nixpkgs, as small as crane and cowlink's
+# package need.  Real: nixpkgs' lib, and nixpkgs' setup.sh and
+# default-builder.sh, which every mkDerivation here runs (genericBuild, its
+# phases and hook order).  Stand-in (the whole list, also in README.md):
+#   stdenv          mkDerivation turns its arguments into a `derivation`
+#                   whose builder is setup.sh's genericBuild, over the
+#                   host's tools (initialPath = one store path of links to
+#                   Debian's coreutils, findutils, make, gcc, ...), as
+#                   nixpkgs' "native" stdenv does; outputs other than `out`,
+#                   meta checks and the multiple-outputs hook are not
+#                   modelled (outputDev, outputBin... are all `out`)
+#   makeSetupHook, runCommand, writeText: the same shape as nixpkgs' (made
+#                   with this mkDerivation and setup.sh's `substitute`)
+#   callPackage, newScope: lib.callPackageWith over this set
+#   makeScopeWithSplicing', splicePackages, pkgsBuildBuild, ...: no
+#                   splicing (native builds only): every pkgsXY is this set
+#   cargo, rustc (with rustdoc), clippy, rustfmt: links into
+#                   `rust-toolchain`, a store copy of Debian's toolchain or
+#                   of the one in rustBin
+#   rsync, zstd, jq, pkg-config, python3: links to Debian's programs
+{
+  nixpkgsLib, # a directory holding nixpkgs' lib/
+  stdenvSrc, # a directory holding nixpkgs' setup.sh and default-builder.sh
+  rustBin ? "", # bin/ of a toolchain to copy into the store; "" = Debian's
+  round ? "", # changes every derivation's hash: a fresh build each run
+}:
+let
+  lib = import (/. + nixpkgsLib + "/lib");
+  system = builtins.currentSystem;
+  hostPlatform = lib.systems.elaborate system;
+  bash = "/bin/bash";
+  setupSh = /. + stdenvSrc + "/setup.sh";
+  defaultBuilder = /. + stdenvSrc + "/default-builder.sh";
+
+  # A store path whose bin/ has a link per host program: the programs named
+  # in `progs` (absolute paths) and every program of the Debian packages in
+  # `debs`.  Links to what is missing on the host are left out.
+  hostPrograms =
+    name:
+    { progs ? [ ], debs ? [ ] }:
+    derivation {
+      inherit name system progs debs;
+      builder = bash;
+      args = [ ./host-programs.sh ];
+    };
+
+  # The Rust toolchain, copied into the store as nixpkgs' is (crane finds
+  # it with `rustc --print sysroot`): rustBin's toolchain without its docs,
+  # or Debian's programs and /usr/lib/rustlib (its shared libraries stay
+  # where the loader finds them).
+  rustToolchain = derivation {
+    name = "rust-toolchain";
+    inherit system;
+    builder = bash;
+    args = [
+      "-euc"
+      (
+        if rustBin == "" then
+          ''
+            /bin/mkdir -p $out/bin $out/lib
+            for p in cargo rustc rustdoc cargo-clippy clippy-driver rustfmt cargo-fmt; do
+              if [ -e /usr/bin/$p ]; then /bin/cp /usr/bin/$p $out/bin/; fi
+            done
+            /bin/cp -a /usr/lib/rustlib $out/lib/
+          ''
+        else
+          ''
+            /bin/mkdir -p $out
+            for d in bin lib libexec; do /bin/cp -a "${dirOf rustBin}/$d" $out/; done
+          ''
+      )
+    ];
+  };
+  rustPrograms =
+    name: progs:
+    derivation {
+      inherit name system progs;
+      builder = bash;
+      args = [
+        "-euc"
+        ''/bin/mkdir -p $out/bin; for p in $progs; do /bin/ln -s ${rustToolchain}/bin/$p $out/bin/; done''
+      ];
+    };
+
+  hostTools = hostPrograms "host-tools" {
+    debs = [
+      "bash"
+      "binutils"
+      "binutils-x86-64-linux-gnu"
+      "bzip2"
+      "coreutils"
+      "cpp-12"
+      "diffutils"
+      "findutils"
+      "mawk"
+      "gcc-12"
+      "grep"
+      "gzip"
+      "make"
+      "patch"
+      "sed"
+      "tar"
+      "xz-utils"
+    ];
+    progs = [
+      "/usr/bin/awk"
+      "/usr/bin/cc"
+      "/usr/bin/gcc"
+      "/usr/bin/c++"
+      "/usr/bin/cpp"
+      "/usr/bin/ld"
+      "/usr/bin/as"
+      "/usr/bin/ar"
+      "/usr/bin/ranlib"
+      "/usr/bin/strip"
+    ];
+  };
+
+  # $stdenv/setup is built as nixpkgs' stdenv builds it: the initial path
+  # and the pre-hook, then setup.sh unchanged.
+  stdenvSetup = derivation {
+    name = "stdenv-linux";
+    inherit system round;
+    builder = bash;
+    args = [
+      "-euc"
+      ''
+        /bin/mkdir -p $out
+        {
+          echo "export SHELL=${bash}"
+          echo "initialPath=\"$initialPath\""
+          echo "defaultNativeBuildInputs="
+          echo "defaultBuildInputs="
+          echo "$preHook"
+          /bin/cat $setup
+        } >$out/setup
+      ''
+    ];
+    initialPath = [ hostTools ];
+    setup = setupSh;
+    # What nixpkgs' multiple-outputs.sh sets for a single-output package.
+    preHook = ''
+      for o in outputDev outputBin outputLib outputDoc outputDevdoc outputMan \
+          outputDevman outputInfo outputInclude; do
+        eval ": \''${$o:=out}"
+      done
+    '';
+  };
+
+  # Attributes `derivation` cannot take (attribute sets without outPath,
+  # functions) are dropped, as are nulls (__ignoreNulls).
+  passable =
+    n: v:
+    v != null
+    && !lib.isFunction v
+    && (!builtins.isAttrs v || v ? outPath)
+    && !builtins.elem n [
+      "passthru"
+      "meta"
+      "env"
+    ];
+
+  mkDerivation =
+    fnOrAttrs:
+    let
+      attrs = if lib.isFunction fnOrAttrs then lib.fix fnOrAttrs else fnOrAttrs;
+      passthru = attrs.passthru or { };
+      drv = derivation (
+        lib.filterAttrs passable attrs
+        // (attrs.env or { })
+        // {
+          name = attrs.name or "${attrs.pname}-${attrs.version}";
+          inherit system;
+          builder = bash;
+          args = [
+            "-e"
+            defaultBuilder
+          ];
+          stdenv = stdenvSetup;
+        }
+      );
+    in
+    drv
+    // passthru
+    // {
+      inherit passthru;
+      meta = attrs.meta or { };
+      overrideAttrs = f: mkDerivation (attrs // (if lib.isFunction f then f attrs else f));
+    };
+
+  stdenv = {
+    inherit mkDerivation hostPlatform system;
+    buildPlatform = hostPlatform;
+    targetPlatform = hostPlatform;
+    shell = bash;
+    isLinux = true;
+    isDarwin = false;
+    cc = hostTools // {
+      targetPrefix = "";
+    };
+    outPath = stdenvSetup.outPath;
+  };
+
+  runCommand =
+    name: env: buildCommand:
+    mkDerivation (
+      env
+      // {
+        inherit name buildCommand;
+        passAsFile = [ "buildCommand" ] ++ (env.passAsFile or [ ]);
+      }
+    );
+
+  pkgs = {
+    inherit
+      lib
+      stdenv
+      runCommand
+      hostTools
+      rustToolchain
+      ;
+    inherit (lib) makeScope;
+    callPackage = lib.callPackageWith pkgs;
+    newScope = extra: lib.callPackageWith (pkgs // extra);
+    makeScopeWithSplicing' = { f, ... }: lib.makeScope pkgs.newScope f;
+    splicePackages = splices: splices.pkgsHostTarget;
+    pkgsBuildBuild = pkgs;
+    pkgsBuildHost = pkgs;
+    pkgsBuildTarget = pkgs;
+    pkgsHostHost = pkgs;
+    pkgsHostTarget = pkgs;
+    pkgsTargetTarget = { };
+    buildPackages = pkgs;
+    pkgs = pkgs;
+
+    writeText =
+      name: text:
+      runCommand name {
+        inherit text;
+        passAsFile = [ "text" ];
+      } ''cp "$textPath" "$out"'';
+
+    makeSetupHook =
+      {
+        name,
+        substitutions ? { },
+        ...
+      }:
+      script:
+      runCommand name
+        (
+          substitutions
+          // {
+            inherit script;
+            substVars = builtins.attrNames substitutions;
+          }
+        )
+        ''
+          mkdir -p $out/nix-support
+          args=()
+          for v in $substVars; do args+=(--subst-var "$v"); done
+          substitute "$script" $out/nix-support/setup-hook "''${args[@]}"
+        '';
+
+    cargo = rustPrograms "cargo" [ "cargo" ];
+    rustc = rustPrograms "rustc" [
+      "rustc"
+      "rustdoc"
+    ];
+    clippy = rustPrograms "clippy" [
+      "cargo-clippy"
+      "clippy-driver"
+    ];
+    rustfmt = rustPrograms "rustfmt" [
+      "rustfmt"
+      "cargo-fmt"
+    ];
+    rsync = hostPrograms "rsync" { progs = [ "/usr/bin/rsync" ]; };
+    zstd = hostPrograms "zstd" { progs = [ "/usr/bin/zstd" ]; };
+    jq = hostPrograms "jq" { progs = [ "/usr/bin/jq" ]; };
+    pkg-config = hostPrograms "pkg-config" { progs = [ "/usr/bin/pkg-config" ]; };
+    python3 = hostPrograms "python3" { progs = [ "/usr/bin/python3" ]; };
+  };
+in
+pkgs
