@@ -1,7 +1,7 @@
 # cowlink: make builds the library and the command; make check runs every
 # test (installing what they need when run as root); make demo runs the
 # crane example.  SANITIZE=1 builds with ASan and UBSan (gcc), and make
-# check then runs the unit tests and the integration programs only.
+# check then runs the unit, command-line and integration tests only.
 VERSION = 0.1.0
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
@@ -115,7 +115,7 @@ fuzz:
 		-o $(BUILD)/fuzz/classify tests/fuzz/classify_fuzz.c preload/classify.c preload/config.c preload/log.c
 	@bash tests/fuzz/run.sh $(BUILD) $(FUZZ_TIME)
 
-# The README's two commands on a new Debian 12 chroot, timed (an hour; root).
+# The README's two commands on a new Debian 12 chroot, timed (35 min; root).
 fresh:
 	@bash tests/fresh/run.sh
 

@@ -11,101 +11,106 @@
 #               as CI runs it on a fresh machine)
 # Logs: FRESH_DIR.logs/; the .debs are cached in /var/tmp/cowlink-fresh-cache.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(git -C "$here" rev-parse --show-toplevel)
-root=${FRESH_DIR:-/var/tmp/cowlink-fresh}
-logs=$root.logs
-cache=/var/tmp/cowlink-fresh-cache
-say() { echo "fresh: $*"; }
+# All in a function: bash reads it whole before running it, so editing this
+# file during a run (an hour) cannot change the run.
+main() {
+    here=$(cd "$(dirname "$0")" && pwd)
+    repo=$(git -C "$here" rev-parse --show-toplevel)
+    root=${FRESH_DIR:-/var/tmp/cowlink-fresh}
+    logs=$root.logs
+    cache=/var/tmp/cowlink-fresh-cache
+    say() { echo "fresh: $*"; }
 
-[ "$(id -u)" = 0 ] || { say "needs root (debootstrap, chroot, mounts)"; exit 1; }
-command -v debootstrap >/dev/null || {
-    say "installing debootstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 debootstrap >/dev/null
-}
-# The archive this machine's apt is configured with (read here, never stored).
-mirror=$(apt-get indextargets --format '$(SITE) $(RELEASE)' 2>/dev/null |
-    awk '$2 == "bookworm" {print $1; exit}')
-[ -n "$mirror" ] || { say "no bookworm archive in this machine's apt sources"; exit 1; }
+    [ "$(id -u)" = 0 ] || { say "needs root (debootstrap, chroot, mounts)"; exit 1; }
+    command -v debootstrap >/dev/null || {
+        say "installing debootstrap"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 debootstrap >/dev/null
+    }
+    # The archive this machine's apt is configured with (read here, never stored).
+    mirror=$(apt-get indextargets --format '$(SITE) $(RELEASE)' 2>/dev/null |
+        awk '$2 == "bookworm" {print $1; exit}')
+    [ -n "$mirror" ] || { say "no bookworm archive in this machine's apt sources"; exit 1; }
 
-# The README's words: the install line and the two commands.
-section=$(sed -n '/^## The two commands/,/^## /p' "$repo/README.md")
-prereq=$(grep -m1 -E '^    apt-get ' <<<"$section" | sed 's/^ *//')
-mapfile -t commands < <(grep -E '^    make [a-z]' <<<"$section" | sed 's/^ *//; s/ *#.*//')
-[ -n "$prereq" ] && [ ${#commands[@]} = 2 ] ||
-    { say "README.md's 'The two commands' has no apt-get line or not two make lines"; exit 1; }
-[ "${FRESH_REVERSE:-}" = 1 ] && commands=("${commands[1]}" "${commands[0]}")
-head=$(git -C "$repo" rev-parse HEAD)
-[ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
-    say "note: uncommitted changes are not tested, only HEAD $head"
+    # The README's words: the install line and the two commands.
+    section=$(sed -n '/^## The two commands/,/^## /p' "$repo/README.md")
+    prereq=$(grep -m1 -E '^    apt-get ' <<<"$section" | sed 's/^ *//')
+    mapfile -t commands < <(grep -E '^    make [a-z]' <<<"$section" | sed 's/^ *//; s/ *#.*//')
+    [ -n "$prereq" ] && [ ${#commands[@]} = 2 ] ||
+        { say "README.md's 'The two commands' has no apt-get line or not two make lines"; exit 1; }
+    [ "${FRESH_REVERSE:-}" = 1 ] && commands=("${commands[1]}" "${commands[0]}")
+    head=$(git -C "$repo" rev-parse HEAD)
+    [ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
+        say "note: uncommitted changes are not tested, only HEAD $head"
 
-# Every mount under the chroot, ours and the tests', innermost first.
-undo_mounts() {
-    { findmnt -rn -o TARGET | grep "^$root/" || true; } | sort -r | while read -r m; do
-        umount "$m" 2>/dev/null || umount -l "$m"
+    # Every mount under the chroot, ours and the tests', innermost first.
+    undo_mounts() {
+        { findmnt -rn -o TARGET | grep "^$root/" || true; } | sort -r | while read -r m; do
+            umount "$m" 2>/dev/null || umount -l "$m"
+        done
+    }
+    remove_root() {
+        undo_mounts
+        if findmnt -rn -o TARGET | grep -q "^$root/"; then
+            say "something is still mounted under $root: not removing it"; return 1
+        fi
+        rm -rf --one-file-system "$root"
+    }
+    finish() {
+        undo_mounts
+        [ "${FRESH_KEEP:-}" = 1 ] || remove_root
+    }
+    remove_root
+    trap finish EXIT
+    mkdir -p "$logs" "$cache"
+    rm -f "$logs"/*
+
+    t0=$(date +%s)
+    say "debootstrap bookworm into $root (log: $logs/debootstrap.log)"
+    debootstrap --cache-dir="$cache" bookworm "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 ||
+        { tail -20 "$logs/debootstrap.log"; say "debootstrap failed"; exit 1; }
+    say "debootstrap: $(($(date +%s) - t0)) s"
+    mount -t proc proc "$root/proc"
+    mount -t sysfs sys "$root/sys"
+    mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
+    mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    # No service starts inside the chroot (it would outlive the run).
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
+    git clone -q --no-checkout "$repo" "$root/root/cowlink"
+    git -C "$root/root/cowlink" checkout -q -B fresh "$head"
+
+    # in_root CMD: a root login's environment, in the clone.
+    in_root() {
+        chroot "$root" env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+            PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+            bash -c "umask 022; cd /root/cowlink && $1"
+    }
+    results=() failed=0
+    timed() { # name command
+        local t rc=0 log=$logs/$(tr -c 'a-z0-9\n' - <<<"$1").log
+        say "running: $2 (log: $log)"
+        t=$(date +%s)
+        in_root "$2" >"$log" 2>&1 </dev/null || rc=$?
+        t=$(($(date +%s) - t))
+        if [ $rc = 0 ]; then
+            results+=("PASS $2: $((t / 60)) min $((t % 60)) s")
+            say "${results[-1]}"
+        else
+            results+=("FAIL $2: exit $rc after $((t / 60)) min $((t % 60)) s; the end of $log:")
+            say "${results[-1]}"
+            results+=("$(tail -25 "$log" | sed 's/^/    /')")
+            failed=1
+        fi
+    }
+    say "a $(in_root 'cat /etc/debian_version') chroot, $(in_root 'dpkg -l | grep -c ^ii') packages," \
+        "/tmp on $(in_root 'stat -f -c %T /tmp'), commit $(git -C "$repo" log --oneline -1 "$head")"
+    timed prerequisites "$prereq"
+    for c in "${commands[@]}"; do
+        timed "$c" "$c"
     done
+    echo
+    say "summary (a clean clone, /tmp on tmpfs, the README's commands as written${FRESH_REVERSE:+, in reverse order}):"
+    printf '%s\n' "${results[@]}"
+    exit $failed
 }
-remove_root() {
-    undo_mounts
-    if findmnt -rn -o TARGET | grep -q "^$root/"; then
-        say "something is still mounted under $root: not removing it"; return 1
-    fi
-    rm -rf --one-file-system "$root"
-}
-finish() {
-    undo_mounts
-    [ "${FRESH_KEEP:-}" = 1 ] || remove_root
-}
-remove_root
-trap finish EXIT
-mkdir -p "$logs" "$cache"
-rm -f "$logs"/*
-
-t0=$(date +%s)
-say "debootstrap bookworm into $root (log: $logs/debootstrap.log)"
-debootstrap --cache-dir="$cache" bookworm "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 ||
-    { tail -20 "$logs/debootstrap.log"; say "debootstrap failed"; exit 1; }
-say "debootstrap: $(($(date +%s) - t0)) s"
-mount -t proc proc "$root/proc"
-mount -t sysfs sys "$root/sys"
-mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
-mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-# No service starts inside the chroot (it would outlive the run).
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
-git clone -q --no-checkout "$repo" "$root/root/cowlink"
-git -C "$root/root/cowlink" checkout -q -B fresh "$head"
-
-# in_root CMD: a root login's environment, in the clone.
-in_root() {
-    chroot "$root" env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
-        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        bash -c "umask 022; cd /root/cowlink && $1"
-}
-results=() failed=0
-timed() { # name command
-    local t rc=0 log=$logs/$(tr -c 'a-z0-9\n' - <<<"$1").log
-    say "running: $2 (log: $log)"
-    t=$(date +%s)
-    in_root "$2" >"$log" 2>&1 </dev/null || rc=$?
-    t=$(($(date +%s) - t))
-    if [ $rc = 0 ]; then
-        results+=("PASS $2: $((t / 60)) min $((t % 60)) s")
-        say "${results[-1]}"
-    else
-        results+=("FAIL $2: exit $rc after $((t / 60)) min $((t % 60)) s; the end of $log:")
-        say "${results[-1]}"
-        results+=("$(tail -25 "$log" | sed 's/^/    /')")
-        failed=1
-    fi
-}
-say "a $(in_root 'cat /etc/debian_version') chroot, $(in_root 'dpkg -l | grep -c ^ii') packages," \
-    "/tmp on $(in_root 'stat -f -c %T /tmp'), commit $(git -C "$repo" log --oneline -1 "$head")"
-timed prerequisites "$prereq"
-for c in "${commands[@]}"; do
-    timed "$c" "$c"
-done
-echo
-say "summary (from a clean clone, /tmp on tmpfs, the README's commands as written):"
-printf '%s\n' "${results[@]}"
-exit $failed
+main "$@"
