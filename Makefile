@@ -60,6 +60,10 @@ demo: all
 crane-matrix: all
 	bash examples/crane/matrix.sh $(BUILD)
 
+# Every cell on both toolchains with crane's own hooks, then with the model.
+crane-matrix-full: all
+	bash examples/crane/full.sh $(BUILD)
+
 # Every benchmark, on the crane example's deps build (as root): writes
 # tests/bench/results/README.md and bench.png.  Takes about an hour.
 bench: all
@@ -95,4 +99,4 @@ install: all
 clean:
 	rm -rf build build-sanitize
 
-.PHONY: all setup unit symbols integration hardening fuzz nix-test check demo crane-matrix bench install clean
+.PHONY: all setup unit symbols integration hardening fuzz nix-test check demo crane-matrix crane-matrix-full bench install clean

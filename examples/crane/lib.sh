@@ -206,26 +206,34 @@ use_vendor() {
 # Nix store have.
 as_store_sources() { find "$1" -exec touch -h -d @1 {} +; }
 
-# deps_target: print the path of the deps-only target dir, building it as
-# buildDepsOnly does when the cache has none for this lock file and
-# toolchain.
+# The flags crane's remapPathPrefixHook sets (doRemapPathPrefix, or
+# dontStrip): the build path remapped to the source's store path with its
+# hash neutered, so that the deps build and the package agree.
+REMAP_FLAGS=" -C link-arg=-Wl,--compress-debug-sections=none --remap-path-prefix=$SRC=/nix/store/####CRANE-NEUTERED-REMAP-SRC####-source"
+
+# deps_target [remap]: print the path of the deps-only target dir, building
+# it as buildDepsOnly does when the cache has none for this lock file and
+# toolchain.  "remap": buildDepsOnly with doRemapPathPrefix, for libz-sys
+# only (cargoExtraArgs = "--locked -p libz-sys").
 deps_target() {
-    local key dir t0 cmd
+    local variant=${1:-} key dir t0 cmd old extra=() env=(CRANE_BUILD_DEPS_ONLY=1)
     key=$(deps_key)
-    dir=$CACHE/deps-$TOOLCHAIN-$key
+    dir=$CACHE/deps-$TOOLCHAIN-$key${variant:+-$variant}
+    [ "$variant" != remap ] || { extra=(-p libz-sys); env+=("CARGO_BUILD_RUSTFLAGS=$REMAP_FLAGS"); }
     if [ ! -f "$dir/done" ]; then
-        rm -rf "$CACHE/deps-$TOOLCHAIN"-* "$SRC"
+        for old in "$CACHE/deps-$TOOLCHAIN"-*; do [[ $old == *-$key* ]] || rm -rf "$old"; done
+        rm -rf "$dir" "$SRC"
         mkdir -p "$dir"
         dummy_src "$WORKSPACE" "$SRC"
         as_store_sources "$SRC"
         t0=$(now_ms)
-        say "buildDepsOnly of $(grep -c '^name = ' "$WORKSPACE/Cargo.lock") crates with $TOOLCHAIN's cargo $TOOLCHAIN_VERSION (dummy sources: check, build, test --no-run); a few minutes the first time"
+        say "buildDepsOnly${variant:+ ($variant)} of $(grep -c '^name = ' "$WORKSPACE/Cargo.lock") crates with $TOOLCHAIN's cargo $TOOLCHAIN_VERSION (dummy sources: check, build, test --no-run); a few minutes the first time"
         for cmd in "check --release --locked --all-targets" "build --release --locked" \
             "test --release --locked --no-run"; do
-            say "  cargo $cmd"
-            crane_env CRANE_BUILD_DEPS_ONLY=1
+            say "  cargo $cmd ${extra[*]}"
+            crane_env "${env[@]}"
             # shellcheck disable=SC2086
-            (cd "$SRC" && "${CRANE_ENV[@]}" cargo $cmd) 2>&1 | progress errors || return 1
+            (cd "$SRC" && "${CRANE_ENV[@]}" cargo $cmd "${extra[@]}") 2>&1 | progress errors || return 1
         done
         echo $(($(now_ms) - t0)) >"$dir/ms"
         mv "$SRC/target" "$dir/target"
