@@ -58,6 +58,7 @@ demo: all
 	@bash examples/crane/demo.sh $(BUILD)
 
 crane-matrix: all
+	bash examples/crane/compare-test.sh
 	bash examples/crane/matrix.sh $(BUILD)
 
 # Every cell on both toolchains with crane's own hooks, then with the model.

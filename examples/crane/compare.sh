@@ -11,13 +11,13 @@ tree_of() {
      cd "$1" && find . -type f -printf '%P\0' | xargs -0 -r sha256sum | awk '{print $2, "sha256", $1}' | LC_ALL=C sort)
 }
 
-# same_tree WHAT A B: compare the trees; print the differing paths.
+# same_tree WHAT A B: compare the trees; print what differs, path by path.
 same_tree() {
     local d
-    d=$(diff <(tree_of "$2") <(tree_of "$3") | sed -nE 's/^< ([^ ]+) .*/\1 (model)/p; s/^> ([^ ]+) .*/\1 (crane)/p' | sort -u)
+    d=$(diff <(tree_of "$2") <(tree_of "$3") | sed -nE 's/^< (.*)/model: \1/p; s/^> (.*)/crane: \1/p' | LC_ALL=C sort -k2,2 -s)
     if [ -n "$d" ]; then
-        echo "  $1: the model and crane differ on $(echo "$d" | cut -d' ' -f1 | sort -u | wc -l) paths, e.g.:"
-        echo "$d" | head -10 | sed 's/^/    /'
+        echo "  $1: the model and crane differ on these paths:"
+        echo "$d" | head -20 | sed 's/^/    /'
         return 1
     fi
     echo "  $1: model and crane agree on $(tree_of "$2" | grep -vc ' sha256 ') paths"
