@@ -194,7 +194,10 @@ BITES=no WHY_NOT="a crate the deps build never built writes new files beside the
 # Chained cells: the store is writable (root): only cowlink keeps it intact.
 BITES=no WHY_NOT="nothing is stale" EXPECT="!quirky !probe !libz_sys" cell chained "$D2" root rw build "$B -p app"
 EXPECT="quirky" cell chained-rerun-if-changed-missing "$D2" root rw lib "$B -p quirky"
-EXPECT="selfgen" cell chained-rerun-if-changed-own-output "$D2" root rw lib "$B -p selfgen"
+# onnxruntime's case (crane #385) does not bite here: Nix gives every file
+# mtime 1, so the output is never newer than cargo's record of the run.
+BITES=no WHY_NOT="in the store the generated file and cargo's record of the run both have mtime 1" \
+    EXPECT="!selfgen" cell chained-rerun-if-changed-own-output "$D2" root rw lib "$B -p selfgen"
 EXPECT="probe tinyc_sys !libz_sys" cell chained-env-cmake-like "$D2" root rw build "$B -p app" "$cm"
 EXPECT="libz_sys tinyc_sys" cell chained-env-pkg-config "$D2" root rw build "$B -p app" "$pc"
 
