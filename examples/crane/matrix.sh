@@ -187,6 +187,11 @@ if PATH=$UPATH cargo clippy -V >/dev/null 2>&1; then
 else
     echo "SKIP clippy: cargo clippy is not installed for $TOOLCHAIN"
 fi
+# Alone, they reuse what the deps build's check, build and test left.
+BITES=no WHY_NOT="cargo check --all-targets in the deps build left what it needs" \
+    EXPECT="!libz_sys" cell clippy "$D1" root ro clippy "cargo clippy --release --locked --all-targets"
+BITES=no WHY_NOT="with --no-deps it documents the members only, on the inherited metadata" \
+    EXPECT="!libz_sys" cell doc "$D1" root ro doc "cargo doc --release --locked --no-deps"
 EXPECT="libz_sys tinyc_sys" cell nobody-env-pkg-config "$D1" nobody rw build "$B" "$pc"
 BITES=no WHY_NOT="a crate the deps build never built writes new files beside the links" \
     EXPECT="unicode_segmentation !libz_sys" cell new-dependency "$D1" root ro extra "$B --features app/extra"
