@@ -47,8 +47,8 @@ mount_store ro
 before=$(store_sum)
 echo "$store_target   (checksum $before)"
 
-step "3/4 buildPackage inherits it by symlink, then: ${trigger[*]} cargo build --release   WITHOUT cowlink"
 build="cargo build --release --locked"
+step "3/4 buildPackage inherits it by symlink, then: ${trigger[*]} $build   WITHOUT cowlink"
 dir=$(new_build_dir)
 inherit_symlink "$store_target" "$dir/target"
 echo "$(links_in "$dir/target" | wc -l) rlib/rmeta files are links into the store"
