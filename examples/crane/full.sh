@@ -22,7 +22,7 @@ for run in "${runs[@]}"; do
     log=${TMPDIR:-/tmp}/crane-matrix-$tc-$impl.log
     if [ "$impl" = model ]; then set -- CRANE_IMPL=model; else set --; fi
     env TOOLCHAIN="$tc" "$@" bash "$here/matrix.sh" "$BUILD" | tee "$log" || failed=1
-    summary+=("$tc, $impl: $(grep '^crane-matrix: [0-9]' "$log" || echo "no result") in $(($(date +%s) - t0)) s")
+    summary+=("$(grep -m1 -o 'cargo .*' "$log"): $(grep '^crane-matrix: [0-9]' "$log" || echo "no result") in $(($(date +%s) - t0)) s")
 done
 printf '%s\n' "${summary[@]}"
 exit $failed
