@@ -19,7 +19,7 @@ failed=0 summary=()
 for run in "${runs[@]}"; do
     read -r tc impl <<<"$run"
     t0=$(date +%s)
-    log=${TMPDIR:-/tmp}/crane-matrix-$tc-$impl.log
+    log=$BUILD/crane-matrix-$tc-$impl.log
     if [ "$impl" = model ]; then set -- CRANE_IMPL=model; else set --; fi
     env TOOLCHAIN="$tc" "$@" bash "$here/matrix.sh" "$BUILD" | tee "$log" || failed=1
     summary+=("$(grep -m1 -o 'cargo .*' "$log"): $(grep '^crane-matrix: [0-9]' "$log" || echo "no result") in $(($(date +%s) - t0)) s")
