@@ -89,7 +89,12 @@ demo:
 	@bash examples/crane/demo.sh $(BUILD)
 
 crane-matrix: all
+	bash examples/crane/compare-test.sh
 	bash examples/crane/matrix.sh $(BUILD)
+
+# Every cell on both toolchains with crane's own hooks, then with the model.
+crane-matrix-full: all
+	bash examples/crane/full.sh $(BUILD)
 
 # Every benchmark, on the crane example's deps build (as root): writes
 # tests/bench/results/README.md and bench.png.  Takes about an hour.
@@ -136,4 +141,4 @@ clean:
 		/var/tmp/cowlink-fresh-cache /var/tmp/cowlink-fresh.logs
 	bash tests/toolchain.sh --remove
 
-.PHONY: all setup unit symbols integration store-test hardening fuzz nix-test check demo crane-matrix bench install uninstall clean cli fresh
+.PHONY: all setup unit symbols integration store-test hardening fuzz nix-test check demo crane-matrix crane-matrix-full bench install uninstall clean cli fresh

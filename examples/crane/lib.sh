@@ -1,17 +1,24 @@
-# A model of crane's pipeline in shell, sourced by demo.sh and matrix.sh.
+# crane's pipeline in shell, sourced by demo.sh, matrix.sh and compare.sh.
 #
-#   deps_target        crane's buildDepsOnly: the workspace with dummy
-#                      sources, cargo check, build and test (release
-#                      profile), cached under build/crane/ and reused
-#   install_store      Nix's install: a store path holding target/, files
-#                      0444 (0555 if executable), dirs 0555, mtime 1, root's
-#   inherit_symlink    crane's installCargoArtifactsMode = "use-symlink":
-#                      copy all but deps/*.rlib|rmeta (owner write added),
-#                      then one absolute symlink per rlib/rmeta
-#   dedup_against      crane's chained install: every file identical to the
-#                      parent's becomes a link to the parent's store file
-#   phase              run a cargo command in a build dir as root or nobody,
-#                      with or without cowlink, and record what it did
+#   deps_target        crane's buildDepsOnly: dummy sources (mkDummySrc),
+#                      cargo check --all-targets, build, test --no-run, in
+#                      crane's environment; cached per toolchain and reused
+#   install_store      crane's use-symlink install, then Nix's sealing: a
+#                      store path holding target/, files identical to the
+#                      parent's replaced by links to it, files 0444 (0555 if
+#                      executable), dirs 0555, mtime 1, owned by root
+#   inherit_symlink    crane's installCargoArtifactsMode = "use-symlink"
+#   new_build_dir      the real sources at the one build path, mtime 1
+#   phase              run a cargo command there as root or nobody, with or
+#                      without cowlink, in crane's environment, and record
+#                      what it did
+#
+# install and inherit are crane's own functions (hooks.sh, read from
+# CRANE_SRC, by default ../shared/third-party/crane from the project root)
+# when crane's sources are there, else the model of them (model.sh).
+# CRANE_IMPL=model|crane chooses.  TOOLCHAIN=stable (rustup's stable, as
+# tests/toolchain.sh copies it) or debian (/usr/bin); by default stable
+# where this machine has it.
 #
 # Needs: BUILD (where libcowlink.so and cowlink are), root for the store.
 
@@ -20,17 +27,55 @@ REPO=$(cd "$CRANE/../.." && pwd)
 WORKSPACE=$CRANE/workspace
 BUILD=${BUILD:-$REPO/build}
 CACHE=$REPO/build/crane
-# The nobody cells read the vendored crates from the cache: where nobody
-# cannot reach the repository (a clone under /root), keep the cache in
-# /var/tmp instead.
+# The nobody cells build in the cache: where nobody cannot reach the
+# repository (a clone under /root), keep the cache in /var/tmp instead.
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
     ! setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups test -x "$REPO" 2>/dev/null; then
     CACHE=/var/tmp/cowlink-crane-cache
 fi
-# Debian's toolchain (cargo, rustc, clippy), whatever else is on PATH.
-UPATH=/usr/sbin:/usr/bin:/sbin:/bin
+mkdir -p "$CACHE"
+chmod 755 "$CACHE"
+
+say() { printf '%s\n' "$*" >&2; }
+now_ms() { date +%s%3N; }
+
+# The toolchain.  Debian's is always there (setup.sh installs it).
+if [ -z "${TOOLCHAIN:-}" ]; then
+    if bash "$REPO/tests/toolchain.sh" >/dev/null 2>&1; then TOOLCHAIN=stable; else TOOLCHAIN=debian; fi
+fi
+case $TOOLCHAIN in
+stable)
+    bin=$(bash "$REPO/tests/toolchain.sh") || { say "crane: TOOLCHAIN=stable but this machine has no rustup stable toolchain"; exit 1; }
+    UPATH=$bin:/usr/sbin:/usr/bin:/sbin:/bin ;;
+debian) UPATH=/usr/sbin:/usr/bin:/sbin:/bin ;;
+*) say "crane: TOOLCHAIN must be stable or debian, not $TOOLCHAIN"; exit 1 ;;
+esac
+TOOLCHAIN_VERSION=$(PATH=$UPATH cargo -V | awk '{print $2}')
+CARGO_MINOR=$(echo "$TOOLCHAIN_VERSION" | cut -d. -f2)
+
+# crane's own hooks, or the model.
+CRANE_SRC=${CRANE_SRC:-$REPO/../shared/third-party/crane}
+if [ -z "${CRANE_IMPL:-}" ]; then
+    if [ -f "$CRANE_SRC/lib/setupHooks/inheritCargoArtifactsHook.sh" ]; then CRANE_IMPL=crane; else CRANE_IMPL=model; fi
+fi
+source "$CRANE/model.sh"
+source "$CRANE/hooks.sh"
+case $CRANE_IMPL in
+crane) [ -f "$CRANE_SRC/lib/setupHooks/inheritCargoArtifactsHook.sh" ] ||
+    { say "crane: CRANE_IMPL=crane but crane's sources are not in $CRANE_SRC"; exit 1; } ;;
+model) ;;
+*) say "crane: CRANE_IMPL must be crane or model"; exit 1 ;;
+esac
+
 # Every phase has a tidy environment: these would change fingerprints.
-unset RUSTFLAGS CARGO_TARGET_DIR CARGO_BUILD_RUSTFLAGS PKG_CONFIG_PATH QUIRKY_PREFIX_PATH
+unset RUSTFLAGS CARGO_TARGET_DIR CARGO_BUILD_RUSTFLAGS PKG_CONFIG_PATH CMAKE_PREFIX_PATH
+
+# One build path for every derivation, as crane's sandboxed builds all run
+# in /build/source: a path dependency's hashes, and remapped paths, depend
+# on it.  So one run at a time.
+SRC=$CACHE/build/source
+exec {CRANE_LOCK}>"$CACHE/.lock"
+flock -n "$CRANE_LOCK" || { say "crane: waiting for another run of the crane example"; flock "$CRANE_LOCK"; }
 
 PHASE_ENV=()
 W=$(mktemp -d /tmp/cowlink-crane-XXXXXX)
@@ -54,52 +99,96 @@ crane_cleanup() {
     mountpoint -q "$STORE" 2>/dev/null && umount "$STORE"
     chmod -R u+w "$W" 2>/dev/null
     rm -rf "$W"
+    [ ! -d "$SRC" ] || { chmod -R u+w "$SRC"; rm -rf "$SRC"; }
 }
 trap crane_cleanup EXIT
 trap 'say "crane: failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 
-say() { printf '%s\n' "$*" >&2; }
-now_ms() { date +%s%3N; }
-
-# cargo_in DIR ARGS...: Debian's cargo in DIR, its own CARGO_HOME.
-cargo_in() {
-    local dir=$1; shift
-    (cd "$dir" && env PATH="$UPATH" CARGO_HOME="$CACHE/cargo-home" cargo "$@")
+# crane_env [VAR=VALUE...]: sets CRANE_ENV to the command that runs a
+# program in the environment crane's hooks give cargo
+# (configureCargoCommonVars): CARGO_HOME inside the source, as many jobs as
+# cores, no incremental builds; HOME is Nix's.
+crane_env() {
+    local cores; cores=$(nproc)
+    CRANE_ENV=(env -i PATH="$UPATH" HOME=/homeless-shelter CARGO_HOME="$SRC/.cargo-home"
+        CARGO_BUILD_JOBS="$cores" RUST_TEST_THREADS="$cores" NIX_BUILD_CORES="$cores"
+        CARGO_BUILD_INCREMENTAL=false CARGO_TERM_COLOR=never "$@")
 }
 
-# dummy_src SRC DEST: the workspace as crane's mkDummySrc sees it: the same
-# manifests and lock file, every Rust source replaced by an empty one.
+# The name of the dummy build script in the "store", as mkDummySrc writes
+# it (the name, not the text, is what changes the members' hashes).
+DUMMY_RS='#![allow(dead_code)]
+pub fn main() {}'
+dummy_build_rs() {
+    local f
+    f=$CACHE/dummy/$(printf '%s' "$DUMMY_RS" | sha256sum | cut -c1-32)-dummyBuild.rs
+    [ -f "$f" ] || { mkdir -p "${f%/*}"; printf '%s\n' "$DUMMY_RS" >"$f"; chmod 0444 "$f"; }
+    echo "$f"
+}
+
+# dummy_src SRC DEST: the workspace as crane's mkDummySrc makes it: the
+# lock file and cargo configuration, every manifest with its `build`
+# pointing at the dummy build script in the store, and every target's
+# source replaced by a dummy.  Nothing else: no real build.rs, no C.
 dummy_src() {
-    rm -rf "$2"; mkdir -p "$2"
-    (cd "$1" && tar --exclude=./target -cf - .) | tar -C "$2" -xf -
+    local m d build
+    build=$(dummy_build_rs)
+    rm -rf "$2"; mkdir -p "$2/.cargo"
+    cp "$1/Cargo.lock" "$2/"
+    cp "$1/.cargo/config.toml" "$2/.cargo/"
     use_vendor "$2"
-    find "$2" -name '*.rs' | while read -r f; do
-        case $f in
-        */lib.rs) echo '#![allow(dead_code)]' >"$f" ;;
-        *) echo 'fn main() {}' >"$f" ;;
-        esac
+    (cd "$1" && find . -name Cargo.toml -not -path './target/*' -printf '%P\n') | while read -r m; do
+        d=$(dirname "$m")
+        mkdir -p "$2/$d"
+        if grep -q '^\[package\]' "$1/$m"; then
+            sed -e '/^build = /d' -e "s#^\[package\]#[package]\nbuild = \"$build\"#" "$1/$m" >"$2/$m"
+            for f in src/main.rs src/lib.rs; do
+                [ ! -f "$1/$d/$f" ] || { mkdir -p "$2/$d/src"; printf '%s\n' "$DUMMY_RS" >"$2/$d/$f"; }
+            done
+        else
+            cp "$1/$m" "$2/$m"
+        fi
     done
 }
 
-# The cache key: everything the deps build depends on.
+# The vendored crates depend on the lock file and the example's own
+# crates; the deps build also on the toolchain and on lib.sh's dummy.
+vendor_key() {
+    (cd "$WORKSPACE" && echo vendored-mtime-1 && cat Cargo.lock && find "$CRANE/crates" -type f | LC_ALL=C sort | xargs cat) |
+        sha256sum | cut -c1-16
+}
 deps_key() {
-    (cd "$WORKSPACE" && echo vendored-mtime-1 && cat Cargo.lock .cargo/config.toml */Cargo.toml Cargo.toml
+    (cd "$WORKSPACE" && vendor_key && cat .cargo/config.toml */Cargo.toml Cargo.toml && echo "$DUMMY_RS" "$CACHE"
      PATH=$UPATH rustc -vV; PATH=$UPATH cargo -V) | sha256sum | cut -c1-16
 }
 
-# vendor_dir: the locked crates copied out of Debian's registry with every
-# mtime set to 1, as crane vendors them into the Nix store (with the
-# registry's own mtimes, every build script that says rerun-if-changed
-# would look stale next to inherited outputs of mtime 1).
+# crate_sum DIR: the checksum a vendored crate of ours carries, and that
+# Cargo.lock records for it (cargo compares the two).
+crate_sum() {
+    (cd "$1" && find . -type f ! -name .cargo-checksum.json -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
+        sha256sum | cut -d' ' -f1
+}
+
+# vendor_dir: the locked crates copied out of Debian's registry, and the
+# example's own crates (crates/), with every mtime set to 1, as crane
+# vendors them into the Nix store (with the registry's own mtimes, every
+# build script that says rerun-if-changed would look stale next to
+# inherited outputs of mtime 1).
 vendor_dir() {
-    local dir
-    dir=$CACHE/vendor-$(deps_key)
+    local dir c
+    dir=$CACHE/vendor-$(vendor_key)
     if [ ! -f "$dir.done" ]; then
         chmod -R u+w "$CACHE"/vendor-* 2>/dev/null || true
         rm -rf "$CACHE"/vendor-*; mkdir -p "$dir"
         awk -F'"' '/^name = /{n=$2} /^version = /{v=$2; sub(/\+.*/, "", v)} /^source = "registry/{print n "-" v}' \
             "$WORKSPACE/Cargo.lock" | while read -r crate; do
-            cp -a "/usr/share/cargo/registry/$crate" "$dir/"
+            if [ -d "$CRANE/crates/${crate%-*}" ]; then
+                c=$CRANE/crates/${crate%-*}
+                cp -a "$c" "$dir/$crate"
+                printf '{"files":{},"package":"%s"}\n' "$(crate_sum "$c")" >"$dir/$crate/.cargo-checksum.json"
+            else
+                cp -a "/usr/share/cargo/registry/$crate" "$dir/"
+            fi
         done
         find "$dir" -exec touch -h -d @1 {} +
         chmod -R a+rX,a-w "$dir"
@@ -113,28 +202,45 @@ use_vendor() {
     sed -i "s#^directory = .*#directory = \"$(vendor_dir)\"#" "$1/.cargo/config.toml"
 }
 
-# deps_target: print the path of the deps-only target dir, building it
-# (dummy sources, check + build + test in release, as buildDepsOnly does)
-# when the cache has none for this lock file and toolchain.
+# as_store_sources DIR: mtime 1 everywhere, as sources unpacked from the
+# Nix store have.
+as_store_sources() { find "$1" -exec touch -h -d @1 {} +; }
+
+# The flags crane's remapPathPrefixHook sets (doRemapPathPrefix, or
+# dontStrip): the build path remapped to the source's store path with its
+# hash neutered, so that the deps build and the package agree.
+REMAP_FLAGS=" -C link-arg=-Wl,--compress-debug-sections=none --remap-path-prefix=$SRC=/nix/store/####CRANE-NEUTERED-REMAP-SRC####-source"
+
+# deps_target [remap]: print the path of the deps-only target dir, building
+# it as buildDepsOnly does when the cache has none for this lock file and
+# toolchain.  "remap": buildDepsOnly with doRemapPathPrefix, for libz-sys
+# only (cargoExtraArgs = "--locked -p libz-sys").
 deps_target() {
-    local key dir t0
+    local variant=${1:-} key dir t0 cmd old extra=() env=(CRANE_BUILD_DEPS_ONLY=1)
     key=$(deps_key)
-    dir=$CACHE/deps-$key
+    dir=$CACHE/deps-$TOOLCHAIN-$key${variant:+-$variant}
+    [ "$variant" != remap ] || { extra=(-p libz-sys); env+=("CARGO_BUILD_RUSTFLAGS=$REMAP_FLAGS"); }
     if [ ! -f "$dir/done" ]; then
-        rm -rf "$CACHE"/deps-*
-        dummy_src "$WORKSPACE" "$dir/src"
+        for old in "$CACHE/deps-$TOOLCHAIN"-*; do [[ $old == *-$key* ]] || rm -rf "$old"; done
+        rm -rf "$dir" "$SRC"
+        mkdir -p "$dir"
+        dummy_src "$WORKSPACE" "$SRC"
+        as_store_sources "$SRC"
         t0=$(now_ms)
-        say "deps-only build of $(grep -c '^name = ' "$WORKSPACE/Cargo.lock") crates (dummy sources, release: check, build, test); a few minutes the first time"
-        for cmd in "check --release --workspace --all-targets" "build --release --workspace" \
-            "test --release --workspace"; do
-            say "  cargo $cmd"
+        say "buildDepsOnly${variant:+ ($variant)} of $(grep -c '^name = ' "$WORKSPACE/Cargo.lock") crates with $TOOLCHAIN's cargo $TOOLCHAIN_VERSION (dummy sources: check, build, test --no-run); a few minutes the first time"
+        for cmd in "check --release --locked --all-targets" "build --release --locked" \
+            "test --release --locked --no-run"; do
+            say "  cargo $cmd ${extra[*]}"
+            crane_env "${env[@]}"
             # shellcheck disable=SC2086
-            cargo_in "$dir/src" $cmd 2>&1 | progress errors || return 1
+            (cd "$SRC" && "${CRANE_ENV[@]}" cargo $cmd "${extra[@]}") 2>&1 | progress errors || return 1
         done
         echo $(($(now_ms) - t0)) >"$dir/ms"
+        mv "$SRC/target" "$dir/target"
+        rm -rf "$SRC"
         touch "$dir/done"
     fi
-    echo "$dir/src/target"
+    echo "$dir/target"
 }
 
 # progress [errors]: cargo's output reduced to one updating line on a
@@ -155,29 +261,21 @@ progress() {
     return 0
 }
 
-# install_store TARGET NAME: copy a target dir into a new store path (as
-# Nix does: read-only modes, mtime 1, owned by root) and print the path of
-# its target/ as the builds see it.
+# install_store TARGET NAME [PARENT]: install a copy of the target dir TARGET
+# into a new store path as crane's use-symlink install does (files
+# identical to those of the store path PARENT become links to them), seal
+# it as Nix does, and print the path of its target/ as the builds see it.
 install_store() {
-    local name out
+    local name out stage
     name=$(printf '%s' "$2" | sha256sum | cut -c1-32)-$2
     out=$STORE_SRC/$name
-    mkdir -p "$out"
-    (cd "$1/.." && tar --exclude=.cargo-lock -cf - "$(basename "$1")") | tar -C "$out" -xf -
-    [ "$(basename "$1")" = target ] || mv "$out/$(basename "$1")" "$out/target"
+    stage=$W/stage
+    rm -rf "$stage"; mkdir -p "$stage"
+    cp -a "$1" "$stage/target"
+    "${CRANE_IMPL}_install" "$out" "$stage/target" "${3:-}" >>"$W/hooks.log" 2>&1
+    rm -rf "$stage"
     seal "$out"
     echo "$STORE/$name/target"
-}
-
-# dedup_against DIR PARENT: replace every regular file of DIR that is
-# identical to the same path under PARENT by a link to PARENT's file.
-dedup_against() {
-    local dir=$1 parent=$2 rel
-    (cd "$dir" && find . -type f -printf '%P\n') | while read -r rel; do
-        [ -f "$parent/$rel" ] && cmp -s "$dir/$rel" "$parent/$rel" &&
-            ln -sfn "$parent/$rel" "$dir/$rel"
-    done
-    return 0
 }
 
 seal() {
@@ -204,31 +302,24 @@ store_sum() {
         find . -type f -exec sha256sum {} + | LC_ALL=C sort) | sha256sum | cut -c1-16
 }
 
-# inherit_symlink STORETARGET DEST: crane's use-symlink inheritance, the way
-# crane's shell hook does it (rsync, then find, then one ln per file).
+# inherit_symlink STORETARGET DEST: crane's use-symlink inheritance of the
+# store path holding STORETARGET, into DEST (a build dir's target/).
 inherit_symlink() {
-    mkdir -p "$2"
-    rsync --recursive --links --times --chmod=u+w --executability \
-        --exclude 'deps/*.rlib' --exclude 'deps/*.rmeta' --exclude '.cargo-lock' \
-        "$1/" "$2/"
-    (cd "$1" && find . \( -path '*/deps/*.rlib' -o -path '*/deps/*.rmeta' \) -printf '%P\n') |
-        xargs -r -P "$(nproc)" -I{} ln -s "$1/{}" "$2/{}"
+    (cd "$(dirname "$2")" && "${CRANE_IMPL}_inherit" "$(dirname "$1")" "$2") >>"$W/hooks.log" 2>&1
 }
 
 # inherit_cowlink STORETARGET DEST: every file a link, in one process.
 inherit_cowlink() { "$W/bin/cowlink" inherit "$1" "$2"; }
 
-# new_build_dir NAME [AGE]: the real workspace sources in a fresh build dir.
-# They are newer than any inherited output, so cargo rebuilds the members,
-# unless AGE is "store": then they have mtime 1, as sources unpacked from
-# the store do, and only what a trigger invalidates is rebuilt.
+# new_build_dir [NAME]: the real workspace sources at the one build path,
+# with mtime 1 as sources unpacked from the store have (NAME is ignored).
 new_build_dir() {
-    local dir=$W/$1
-    rm -rf "$dir"; mkdir -p "$dir"
-    (cd "$WORKSPACE" && tar --exclude=./target -cf - .) | tar -C "$dir" -xf -
-    use_vendor "$dir"
-    [ "${2:-}" != store ] || find "$dir" -exec touch -h -d @1 {} +
-    echo "$dir"
+    [ ! -d "$SRC" ] || { chmod -R u+w "$SRC"; rm -rf "$SRC"; }
+    mkdir -p "$SRC"
+    (cd "$WORKSPACE" && tar --exclude=./target -cf - .) | tar -C "$SRC" -xf -
+    use_vendor "$SRC"
+    as_store_sources "$SRC"
+    echo "$SRC"
 }
 
 # crate_of PATH (relative to target/): the crate an artifact belongs to,
@@ -244,18 +335,18 @@ crate_of() {
 # links_in DIR: the symlinks under DIR (relative paths), sorted.
 links_in() { (cd "$1" && find . -type l -printf '%P\n' | LC_ALL=C sort); }
 
-# phase DIR WHO COWLINK CMD: run CMD (a cargo command line) in DIR as WHO
-# (root or nobody), with cowlink (1) or without (0), extra environment in
-# the array PHASE_ENV.  Leaves in DIR/.phase/: out (cargo's output), rc, ms,
-# compiled (crates cargo rebuilt), rewritten (links that are links no more),
-# events (crates cowlink logged), linked (crates that had links).
+# phase DIR WHO COWLINK CMD: run CMD (a shell command line) in DIR as WHO
+# (root or nobody), with cowlink (1) or without (0), in crane's environment
+# plus the array PHASE_ENV.  Leaves in DIR/.phase/: out (the output), rc,
+# ms, compiled (crates cargo rebuilt), rewritten (links that are links no
+# more), event-paths (what cowlink logged), linked (crates that had links).
 phase() {
     local dir=$1 who=$2 with=$3 cmd=$4 rec=$1/.phase t0
     rm -rf "$rec"; mkdir -p "$rec"
     : >"$rec/events.log"
     links_in "$dir/target" >"$rec/links.before"
-    local run=(env -i PATH="$UPATH" HOME="$dir/.home" CARGO_HOME="$dir/.cargo-home"
-               CARGO_TERM_COLOR=never "${PHASE_ENV[@]}")
+    crane_env "${PHASE_ENV[@]}"
+    local run=("${CRANE_ENV[@]}")
     [ "$with" = 1 ] && run+=(LD_PRELOAD="$W/bin/libcowlink.so" COWLINK_STORE="$STORE"
                              COWLINK_LOG="$rec/events.log")
     if [ "$who" = nobody ]; then

@@ -83,7 +83,9 @@ fn misc(text: &str) -> anyhow::Result<()> {
     println!("rand: {}", (0..4).map(|_| rng.gen_range(0..10).to_string()).collect::<String>());
     let files = walkdir::WalkDir::new(env!("CARGO_MANIFEST_DIR")).into_iter().count();
     println!("walkdir: sees its sources {}", files > 1);
-    println!("quirky: {}", quirky::greeting());
+    println!("tinyc (tinyc-sys, compiled C): {} {} {}", tinyc_sys::name(), tinyc_sys::add(2, 3), tinyc_sys::mul(4, 5));
+    #[cfg(feature = "extra")]
+    println!("unicode-segmentation (extra): {} words", unicode_segmentation::UnicodeSegmentation::unicode_words(text).count());
     println!("probe: searched some paths {}", !probe::searched().is_empty());
     Ok(())
 }

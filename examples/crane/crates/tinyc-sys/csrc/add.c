@@ -1,0 +1,1 @@
+int tinyc_add(int a, int b) { return a + b; }

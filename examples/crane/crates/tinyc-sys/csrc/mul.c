@@ -1,0 +1,1 @@
+int tinyc_mul(int a, int b) { return a * b; }

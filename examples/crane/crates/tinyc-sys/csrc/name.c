@@ -1,0 +1,1 @@
+const char *tinyc_name(void) { return "tinyc, bundled"; }
