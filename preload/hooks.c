@@ -209,12 +209,18 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode)
 {
     struct cow_link link;
+    char probe[1];
     int saved = errno, err = 0, follow = how & COW_FOLLOWS;
 
     if (!how || !cow_enabled())
         return 0;
-    if ((how & COW_FD_EMPTY) && (!path || !path[0]))
+    /* AT_EMPTY_PATH: the call is on dirfd itself.  The kernel reads the
+       caller's pointer first: a bad one is its EFAULT, not our crash. */
+    if ((how & COW_FD_EMPTY) &&
+        (!path || (sys_readlinkat(AT_FDCWD, path, probe, 1) < 0 && errno != EFAULT && !path[0]))) {
+        errno = saved;
         return cow_before_fd(op, dirfd, how);
+    }
     if (!cow_has_links(dirfd, path, follow)) {
         errno = saved;
         return 0;

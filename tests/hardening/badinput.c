@@ -101,6 +101,9 @@ static void links(void)
     show("faccessat bad dirfd", faccessat(9999, "link", W_OK, 0));
     show("utimensat AT_EMPTY_PATH-like NULL", utimensat(dir, NUL, NULL, 0));
     show("utimensat link nofollow", utimensat(dir, "link", NULL, AT_SYMLINK_NOFOLLOW));
+    show("fchownat AT_EMPTY_PATH invalid pointer", fchownat(dir, BAD, (uid_t)-1, (gid_t)-1, AT_EMPTY_PATH));
+    show("fchownat AT_EMPTY_PATH on dir", fchownat(dir, "", (uid_t)-1, (gid_t)-1, AT_EMPTY_PATH));
+    show("linkat AT_EMPTY_PATH invalid pointer", linkat(dir, BAD, dir, "hard", AT_EMPTY_PATH));
     shown("open non-UTF-8 name create", open("caf\xe9-\xff", O_WRONLY | O_CREAT, 0644));
     shown("open non-UTF-8 dangling link", open("bad-\xff-link", O_WRONLY));
     show("stat non-UTF-8 name", stat("caf\xe9-\xff", &st));
