@@ -73,9 +73,10 @@ static void *next_of(void **slot, const char *name)
 #define TRUNCATES(n) ((n) < 0 ? COW_WRITE | COW_FAILS(EINVAL) : (n) ? COW_WRITE : COW_WRITE | COW_TRUNC)
 #define LINKS(f) ((f) & (AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) ? COW_HARDLINK | EMPTY(f) : COW_NAME)
 
-/* The check every path call makes before the call itself. */
-#define CHECKED(fail, op, dirfd, path, how, mode)                             \
-    int err = cow_before_write(op, dirfd, path, how, mode);                   \
+/* The check a call makes before the call itself (a hook of hooks.c):
+   COW_DONE means it succeeded already, another value is its errno. */
+#define CHECKED(fail, check)                                                  \
+    int err = check;                                                          \
     if (err == COW_DONE)                                                      \
         return 0;                                                             \
     if (err) {                                                                \
@@ -88,7 +89,7 @@ static void *next_of(void **slot, const char *name)
     ENTRY(ret, name, params)                                                  \
     {                                                                         \
         NEXT(name, fail)                                                      \
-        CHECKED(fail, #name, dirfd, path, how, mode)                          \
+        CHECKED(fail, cow_before_write(#name, dirfd, path, how, mode))        \
         return next args;                                                     \
     }
 
@@ -109,7 +110,7 @@ static void *next_of(void **slot, const char *name)
         int how = cow_open_how(f), r;                                         \
         if (!how)                                                             \
             return next args;                                                 \
-        CHECKED(-1, #name, dirfd, path, how, mode)                            \
+        CHECKED(-1, cow_before_write(#name, dirfd, path, how, mode))          \
         r = next args;                                                        \
         cow_after_open(r);                                                    \
         return r;                                                             \
@@ -120,7 +121,7 @@ static void *next_of(void **slot, const char *name)
     ENTRY(int, name, (const char *p, mode_t m))                               \
     {                                                                         \
         NEXT(name, -1)                                                        \
-        CHECKED(-1, #name, AT_FDCWD, p, CREATES, m)                           \
+        CHECKED(-1, cow_before_write(#name, AT_FDCWD, p, CREATES, m))         \
         int r = next(p, m);                                                   \
         cow_after_open(r);                                                    \
         return r;                                                             \
@@ -150,13 +151,7 @@ static void *next_of(void **slot, const char *name)
     ENTRY(int, name, params)                                                  \
     {                                                                         \
         NEXT(name, -1)                                                        \
-        int err = cow_before_fd(#name, fd, how);                              \
-        if (err == COW_DONE)                                                  \
-            return 0;                                                         \
-        if (err) {                                                            \
-            errno = err;                                                      \
-            return -1;                                                        \
-        }                                                                     \
+        CHECKED(-1, cow_before_fd(#name, fd, how))                            \
         return next args;                                                     \
     }
 
