@@ -296,11 +296,20 @@ mount_store() {
     [ "$1" = rw ] || mount -o remount,bind,ro "$STORE"
 }
 
-# A checksum of the store: names, types, modes, times, owners, content.
-store_sum() {
-    (cd "$STORE_SRC" && find . -printf '%y %m %s %T@ %u %p %l\n' | LC_ALL=C sort &&
-        find . -type f -exec sha256sum {} + | LC_ALL=C sort) | sha256sum | cut -c1-16
+# The store, a line per name and per file's content: types, modes, times,
+# owners, link texts, sha256.  store_sum is its checksum.  A directory's
+# size is left out: ext4 never shrinks a directory, so it stays grown after
+# restore_store removes what a run without cowlink created (its mtime, which
+# any entry made or removed changes, is kept).
+store_list() {
+    (cd "$STORE_SRC" && find . \( -type d -printf '%y %m - %T@ %u %p\n' \) -o -printf '%y %m %s %T@ %u %p %l\n' | LC_ALL=C sort &&
+        find . -type f -exec sha256sum {} + | LC_ALL=C sort)
 }
+store_sum() { store_list | sha256sum | cut -c1-16; }
+
+# store_changes BEFORE: nothing if the store still matches the listing in
+# file BEFORE, else the first lines that differ (what a failure shows).
+store_changes() { { store_list | diff "$1" - | grep "^[<>]" | head -"${2:-10}"; } || true; }
 
 # inherit_symlink STORETARGET DEST: crane's use-symlink inheritance of the
 # store path holding STORETARGET, into DEST (a build dir's target/).

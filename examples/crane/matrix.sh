@@ -54,19 +54,21 @@ without_error() {
 #   EXPECT: crates cargo must rebuild (!crate: must not)
 #   BITES=no and WHY_NOT: the cell cannot bite on this toolchain, and why
 cell() {
-    local name=$1 from=$2 who=$3 smode=$4 kind=$5 cmd=$6 dir before why= bites=${BITES:-yes}
+    local name=$1 from=$2 who=$3 smode=$4 kind=$5 cmd=$6 dir before changed why= bites=${BITES:-yes}
     shift 6
     case $name in package|${ONLY:-*}) ;; *) return 0 ;; esac
     PHASE_ENV=("$@")
     echo "$name: ${*:+$* }$cmd"
     mount_store "$smode"
-    before=$(store_sum)
+    before=$W/store.before; store_list >"$before"
 
     dir=$(new_build_dir)
     inherit_symlink "$from" "$dir/target"
     phase "$dir" "$who" 0 "$cmd"
-    if [ "$(store_sum)" != "$before" ]; then
+    if [ -n "$(store_changes "$before" 1)" ]; then
         why="modified the store ($(phase_ms "$dir") ms)"; restore_store
+        changed=$(store_changes "$before")
+        [ -z "$changed" ] || { fail "$name: restoring the store left it changed"; echo "$changed"; return 0; }
     elif [ "$(phase_rc "$dir")" != 0 ]; then
         why="$(without_error "$dir") ($(phase_ms "$dir") ms)"
     fi
@@ -91,7 +93,8 @@ cell() {
     local r=$dir/.phase
     [ "$(phase_rc "$dir")" = 0 ] || problems+=("cargo failed with cowlink: $(grep -m1 '^error' "$r/out")")
     [ "$(phase_rc "$dir")" != 0 ] || "right_$kind" "$dir" || problems+=("wrong $kind result")
-    [ "$(store_sum)" = "$before" ] || { problems+=("the store changed"); restore_store; }
+    changed=$(store_changes "$before")
+    [ -z "$changed" ] || { problems+=("the store changed"); restore_store; }
     [ -z "$(find "$dir" "$STORE_SRC" -name '.cowlink-*')" ] || problems+=("temporary files left")
     diff -u "$r/rewritten" "$r/event-paths" >"$r/events.diff" ||
         problems+=("event log differs from the links cargo rewrote: $(grep -c '^[-+][^-+]' "$r/events.diff") lines")
@@ -107,7 +110,7 @@ cell() {
     local rebuilt ncompiled; rebuilt=$(crates_of "$r/rewritten"); ncompiled=$(wc -l <"$r/compiled")
     [ "$ncompiled" -gt 12 ] || ncompiled="$ncompiled ($(paste -sd' ' "$r/compiled"))"
     echo "  with cowlink: rc=$(phase_rc "$dir") in $(phase_ms "$dir") ms; cargo compiled $ncompiled crates; $(wc -l <"$r/rewritten") inherited links rewritten (crates: ${rebuilt:-none})"
-    if [ ${#problems[@]} = 0 ]; then pass "$name"; else fail "$name: ${problems[*]}"; head -20 "$r/events.diff"; fi
+    if [ ${#problems[@]} = 0 ]; then pass "$name"; else fail "$name: ${problems[*]}"; head -20 "$r/events.diff"; echo "${changed:-}"; fi
     local n; n=$(echo "$rebuilt" | wc -w)
     [ "$n" -le 10 ] || rebuilt="$n crates: $(echo "$rebuilt" | cut -d' ' -f1-6)..."
     table+=("| $name | $who, store $smode | ${why:-passed} | $inherit_ms | $(phase_ms "$dir") | $ncompiled | $(wc -l <"$r/rewritten") | ${rebuilt:-none} |")
