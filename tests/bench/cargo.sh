@@ -14,7 +14,7 @@ noop_rounds=${NOOP_ROUNDS:-$((rounds * 4))}
 profile=${PROFILE:---release}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin # Debian's cargo, as in CI
+export PATH=${UPATH:-/usr/sbin:/usr/bin:/sbin:/bin} # the crane example's toolchain (report.sh), else Debian's
 cp -a "$workspace" "$work/src"
 rm -rf "$work/src/target"
 

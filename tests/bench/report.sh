@@ -12,10 +12,12 @@ trap 'rm -rf "$work"' EXIT
 
 # The deps target, built (or found in the cache) by the crane example.
 deps=$(BUILD=$BUILD bash -c 'source "$1/../../examples/crane/lib.sh"; deps_target' _ "$here")
+# Its toolchain (rustup's stable where the machine has it), for every cargo run here.
+export UPATH; UPATH=$(BUILD=$BUILD bash -c 'source "$1/../../examples/crane/lib.sh"; echo "$UPATH"' _ "$here")
 
 machine() {
     echo "- $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%d GiB", $2 / 1048576}' /proc/meminfo) RAM"
-    echo "- build filesystem: $(df -T "$work" | awk 'NR==2 {print $2}'); $(uname -sr); $(PATH=/usr/bin:/bin cargo -V), $(PATH=/usr/bin:/bin rustc -V)"
+    echo "- build filesystem: $(df -T "$work" | awk 'NR==2 {print $2}'); $(uname -sr); $(PATH=$UPATH cargo -V), $(PATH=$UPATH rustc -V)"
 }
 
 section() { # title command...: appended to the report as soon as it is done
