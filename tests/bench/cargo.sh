@@ -7,6 +7,7 @@
 #
 #   cargo.sh BUILD_DIR WORKSPACE_DIR    (ROUNDS, NOOP_ROUNDS, PROFILE)
 set -euo pipefail
+source "$(dirname "$0")/settle.sh"
 lib=$(cd "$1" && pwd)/libcowlink.so
 workspace=$(cd "$2" && pwd)
 rounds=${ROUNDS:-5}
@@ -22,6 +23,7 @@ rm -rf "$work/src/target"
 timed() { # with|without cargo-args...
     local pre=$1
     shift
+    settle
     [ "$pre" = with ] && export LD_PRELOAD=$lib COWLINK_STORE=$work/store
     local TIMEFORMAT='%3R %3U %3S'
     { time cargo "$@" -q >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }; } 2>"$work/time"

@@ -11,6 +11,7 @@
 # Prints a markdown table and leaves "trigger strategy total_ms" lines in
 # $E2E_DATA when that is set.
 set -euo pipefail
+source "$(dirname "$0")/settle.sh"
 BUILD=$(cd "${1:-build}" && pwd)
 source "$(dirname "$0")/../../examples/crane/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "e2e: needs root (a root-owned store, bind mounts)" >&2; exit 1; }
@@ -45,7 +46,7 @@ inherit_deep_copy() {
 one() {
     local dir t0 inherit_ms with=0
     dir=$(new_build_dir e2e)
-    sync; t0=$(now_ms)
+    settle; t0=$(now_ms)
     "inherit_$1" "$store_target" "$dir/target"
     sync -f "$dir"; inherit_ms=$(($(now_ms) - t0))
     case $1 in cowlink|crane_symlink) with=1 ;; esac
@@ -69,7 +70,9 @@ for trigger in one all; do
         k=$(( (r - 1) % $# + 1 ))
         for s in "${@:$k}" "${@:1:$((k - 1))}"; do
             say "e2e: $trigger $s round $r/$n"
-            read -r i b c < <(one "$s" "$trigger")
+            # not "read < <(one ...)": that returns at one's echo, and its
+            # rm -rf would run on into the next round's build dir and timing
+            read -r i b c <<<"$(one "$s" "$trigger")"
             echo "$trigger $s $i $b $((i + b)) $c" >>"$data"
         done
     done

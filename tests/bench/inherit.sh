@@ -6,6 +6,7 @@
 # and, as root, a reflink copy on a loop-mounted btrfs.
 # Usage: inherit.sh BUILD_DIR TARGET_DIR   (prints a markdown table)
 set -euo pipefail
+source "$(dirname "$0")/settle.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 cowlink=$(cd "$1" && pwd)/cowlink
 source_target=$(cd "$2" && pwd)
@@ -73,7 +74,7 @@ data_bytes() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}';
 run() { # strategy store dest cold
     local t0 t1
     rm -rf "$3"
-    sync
+    settle
     [ "$4" = 1 ] && echo 3 > /proc/sys/vm/drop_caches
     t0=$(date +%s%N)
     "via_$1" "$2" "$3"

@@ -4,6 +4,7 @@
 # filesystem and, as root, on a loop-mounted btrfs where the copy is a
 # reflink.  Runs alternate; prints median, min and max of ROUNDS.
 set -euo pipefail
+source "$(dirname "$0")/settle.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 lib=$(cd "${1:-$here/../../build}" && pwd)/libcowlink.so
 size_mb=${SIZE_MB:-100}
@@ -51,7 +52,7 @@ run() {
     local variant=$1 dir=$2 log=$2/events us
     rm -f "$dir/build/link" "$dir/build/copy" "$log"
     ln -s "$dir/store/big.rlib" "$dir/build/link"
-    sync
+    settle
     case $variant in
     truncate) us=$(first_write w "$dir/build/link" "$dir/store" "$log") ;;
     append)   us=$(first_write a "$dir/build/link" "$dir/store" "$log") ;;
