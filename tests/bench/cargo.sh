@@ -18,6 +18,8 @@ trap 'rm -rf "$work"' EXIT
 export PATH=${UPATH:-/usr/sbin:/usr/bin:/sbin:/bin} # the crane example's toolchain (report.sh), else Debian's
 cp -a "$workspace" "$work/src"
 rm -rf "$work/src/target"
+# the crates the example vendors (Debian's and its own -sys crates)
+[ -z "${VENDOR:-}" ] || sed -i "s#^directory = .*#directory = \"$VENDOR\"#" "$work/src/.cargo/config.toml"
 
 # One timed cargo run: prints "wall_ms cpu_ms".
 timed() { # with|without cargo-args...
@@ -26,7 +28,7 @@ timed() { # with|without cargo-args...
     settle
     [ "$pre" = with ] && export LD_PRELOAD=$lib COWLINK_STORE=$work/store
     local TIMEFORMAT='%3R %3U %3S'
-    { time cargo "$@" -q >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }; } 2>"$work/time"
+    { time cargo "$@" -q >/dev/null 2>"$work/err"; } 2>"$work/time" || { cat "$work/err" >&2; exit 1; }
     unset LD_PRELOAD COWLINK_STORE
     awk '{printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000}' "$work/time"
 }

@@ -23,18 +23,21 @@ deps=$(deps_target)
 store_target=$(install_store "$deps" app-deps-0.1.0)
 src_out=$STORE_SRC/${store_target#"$STORE"/}
 src_out=${src_out%/target}
-# crane archives the build's own target/ (writable files), not the store copy.
-chmod u+w "$src_out"
+# crane archives the build's own target/ (writable files), not the store
+# copy.  The archive is a store path of its own: next to target/, it would
+# send crane's inherit (the crane_symlink strategy) down its zstd branch.
+zst_out=$src_out-zst
+mkdir -p "$zst_out"
 tar -C "$(dirname "$deps")" --sort=name --mtime=@1 --exclude=.cargo-lock -c target |
-    zstd -q -T0 -o "$src_out/target.tar.zst"
-seal "$src_out"
+    zstd -q -f -T0 -o "$zst_out/target.tar.zst"
+seal "$zst_out"
 mount_store ro
 
 inherit_cowlink() { "$W/bin/cowlink" inherit "$1" "$2"; }
 inherit_crane_symlink() { inherit_symlink "$1" "$2"; }
 inherit_zstd() {
     mkdir -p "$2"
-    zstd -d -q "${1%/target}/target.tar.zst" --stdout | tar -x -C "$2" --strip-components=1
+    zstd -d -q "${1%/target}-zst/target.tar.zst" --stdout | tar -x -C "$2" --strip-components=1
 }
 inherit_deep_copy() {
     cp -r "$1" --dereference --no-target-directory "$2" --preserve=timestamps --no-preserve=ownership

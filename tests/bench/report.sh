@@ -13,7 +13,9 @@ trap 'rm -rf "$work"' EXIT
 # The deps target, built (or found in the cache) by the crane example.
 deps=$(BUILD=$BUILD bash -c 'source "$1/../../examples/crane/lib.sh"; deps_target' _ "$here")
 # Its toolchain (rustup's stable where the machine has it), for every cargo run here.
-export UPATH; UPATH=$(BUILD=$BUILD bash -c 'source "$1/../../examples/crane/lib.sh"; echo "$UPATH"' _ "$here")
+export UPATH VENDOR
+UPATH=$(BUILD=$BUILD bash -c 'source "$1/../../examples/crane/lib.sh"; echo "$UPATH"' _ "$here")
+VENDOR=$(BUILD=$BUILD bash -c 'source "$1/../../examples/crane/lib.sh"; vendor_dir' _ "$here")
 
 machine() {
     echo "- $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(awk '/MemTotal/ {printf "%d GiB", $2 / 1048576}' /proc/meminfo) RAM"
