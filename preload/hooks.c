@@ -281,6 +281,18 @@ int cow_before_ioctl(int fd, unsigned long req)
     return err;
 }
 
+/* Is (dirfd, path) a link, outside the store, to a store entry?  Only a
+   name that is itself a symlink can be: one readlink answers for the
+   other names (a store file named directly, a plain read-only file)
+   before the whole classification, which resolves every directory. */
+static int store_link(int dirfd, const char *path, struct cow_link *link)
+{
+    char byte[1];
+
+    return sys_readlinkat(dirfd, path, byte, 1) > 0 &&
+           cow_classify(dirfd, path, 1, link) == COW_LINK;
+}
+
 /* A stat that followed a link found no owner write bit: should we show
    one?  Yes for a store link, which a write would turn into a private,
    writable file. */
@@ -291,7 +303,7 @@ int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode)
 
     if (!follow || !S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled())
         return 0;
-    hide = cow_classify(dirfd, path, 1, &link) == COW_LINK;
+    hide = store_link(dirfd, path, &link);
     errno = saved;
     return hide;
 }
@@ -309,7 +321,7 @@ int cow_access_granted(int dirfd, const char *path, int amode, int flags)
 
     if (!(amode & W_OK) || (flags & AT_SYMLINK_NOFOLLOW) || !cow_enabled())
         return 0;
-    if ((saved == EACCES || saved == EROFS) && cow_classify(dirfd, path, 1, &link) == COW_LINK &&
+    if ((saved == EACCES || saved == EROFS) && store_link(dirfd, path, &link) &&
         !link.missing && sys_fstatat(AT_FDCWD, link.target, &st, 0) == 0 &&
         S_ISREG(st.st_mode) && strlen(path) < sizeof dir) {
         strcpy(dir, path);
@@ -334,7 +346,7 @@ void cow_observe_before(struct cow_seen *seen, int dirfd, const char *path)
     int saved = errno;
 
     seen->linked = cow_enabled() && cow_logging() &&
-                   cow_classify(dirfd, path, 1, &link) == COW_LINK;
+                   store_link(dirfd, path, &link);
     if (seen->linked) {
         strcpy(seen->target, link.target);
         if (cow_abs_path(dirfd, path, seen->path))
