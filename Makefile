@@ -120,9 +120,12 @@ fuzz:
 		-o $(BUILD)/fuzz/classify tests/fuzz/classify_fuzz.c preload/classify.c preload/config.c preload/log.c
 	@bash tests/fuzz/run.sh $(BUILD) $(FUZZ_TIME)
 
-# The README's two commands on a new Debian 12 chroot, timed (35 min; root).
+# A new Debian 12 chroot per order, ../shared beside the clone, timed (root):
+# the README's two commands, then .ci/run alone first (up to an hour each).
+# FRESH_ORDERS=ci runs one.
+FRESH_ORDERS ?= readme ci
 fresh:
-	@bash tests/fresh/run.sh
+	@bash tests/fresh/run.sh $(FRESH_ORDERS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1

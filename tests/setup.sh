@@ -3,16 +3,37 @@
 # silent when everything is there.
 #   setup.sh [PKG...]          the tests' packages (make check), and PKG...
 #   setup.sh --only PKG...     PKG... alone (make demo: not the tests' packages)
+#   PKG may be --lock LOCKFILE OWNDIR: Debian's librust-*-dev package of every
+#   registry crate LOCKFILE pins, but those in OWNDIR (vendored by the test).
+#   The lock file is the list: a package's Depends leave out the crates its
+#   optional features pull in (regex only suggests aho-corasick), and
+#   installs here skip recommends and suggests.
 set -euo pipefail
 
-# librust-libc-dev: tests/nix builds libz-sys, which needs the libc crate,
-# and librust-libz-sys-dev only recommends it (installs here skip recommends).
 tests=(build-essential libcmocka-dev python3 binutils util-linux coreutils
-       rustc cargo clang-14 libclang-rt-14-dev valgrind librust-libc-dev)
+       rustc cargo clang-14 libclang-rt-14-dev valgrind)
 if [ "${1:-}" = --only ]; then
     shift
     tests=()
 fi
+
+# lock_packages LOCKFILE OWNDIR: one package name a line.
+lock_packages() {
+    awk -F'"' '/^name = /{n=$2} /^source = "registry/{print n}' "$1" | while read -r c; do
+        [ -e "$2/$c" ] || ls -d "$2/$c"-[0-9]* >/dev/null 2>&1 || echo "librust-${c//_/-}-dev"
+    done
+}
+extra=()
+while [ $# -gt 0 ]; do
+    if [ "$1" = --lock ]; then
+        mapfile -t -O ${#extra[@]} extra < <(lock_packages "$2" "$3")
+        shift 3
+    else
+        extra+=("$1")
+        shift
+    fi
+done
+set -- ${extra[@]+"${extra[@]}"}
 
 missing=()
 for p in $(printf '%s\n' "${tests[@]}" "$@" | awk 'NF && !seen[$0]++'); do

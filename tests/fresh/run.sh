@@ -2,22 +2,37 @@
 # First contact on a fresh Debian 12, as the README tells it: debootstrap a
 # bookworm chroot from the archive this machine's apt uses, mount proc, sys,
 # dev and a tmpfs /tmp, install only the prerequisites the README names,
-# clone this repository's committed HEAD, and run the README's two commands
-# as written, timing each.  Not part of make check: it takes an hour.
-#   usage: run.sh        (as root; make fresh)
+# clone this repository's committed HEAD with a read-only copy of ../shared
+# beside it (as CI lays it), and run, timing each:
+#   readme  the README's two commands as written, in the README's order
+#   ci      `bash .ci/run` alone first (CI=true, no standard input, as CI
+#           runs on a new machine), then the README's first command
+# Not part of make check: each order takes up to an hour.
+#   usage: run.sh [readme|ci]...   (as root; make fresh runs both)
 #   FRESH_DIR   the chroot (default /var/tmp/cowlink-fresh; made anew each run)
 #   FRESH_KEEP  1: keep the chroot afterwards (its mounts are always undone)
-#   FRESH_REVERSE  1: the two commands in the other order (make check first,
-#               as CI runs it on a fresh machine)
-# Logs: FRESH_DIR.logs/; the .debs are cached in /var/tmp/cowlink-fresh-cache.
+#   FRESH_REVERSE  1: the same as `run.sh ci`
+# Logs: FRESH_DIR.logs/ORDER/; the .debs are cached in /var/tmp/cowlink-fresh-cache.
 set -euo pipefail
 # All in a function: bash reads it whole before running it, so editing this
 # file during a run (an hour) cannot change the run.
 main() {
+    local orders=("$@") order failed=0
+    [ ${#orders[@]} -gt 0 ] || { [ "${FRESH_REVERSE:-}" = 1 ] && orders=(ci); } || orders=(readme ci)
+    for order in "${orders[@]}"; do
+        case $order in readme | ci) ;; *) echo "fresh: no order '$order' (readme or ci)"; exit 2 ;; esac
+        ( one "$order" ) || failed=1
+    done
+    exit $failed
+}
+
+# one ORDER: a new chroot, the commands in that order.
+one() {
+    order=$1
     here=$(cd "$(dirname "$0")" && pwd)
     repo=$(git -C "$here" rev-parse --show-toplevel)
     root=${FRESH_DIR:-/var/tmp/cowlink-fresh}
-    logs=$root.logs
+    logs=$root.logs/$order
     cache=/var/tmp/cowlink-fresh-cache
     say() { echo "fresh: $*"; }
 
@@ -37,7 +52,8 @@ main() {
     mapfile -t commands < <(grep -E '^    make [a-z]' <<<"$section" | sed 's/^ *//; s/ *#.*//')
     [ -n "$prereq" ] && [ ${#commands[@]} = 2 ] ||
         { say "README.md's 'The two commands' has no apt-get line or not two make lines"; exit 1; }
-    [ "${FRESH_REVERSE:-}" = 1 ] && commands=("${commands[1]}" "${commands[0]}")
+    # CI: .ci/run alone (it must install everything), then the README's first.
+    [ "$order" = ci ] && commands=("CI=true bash .ci/run" "${commands[0]}")
     head=$(git -C "$repo" rev-parse HEAD)
     [ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
         say "note: uncommitted changes are not tested, only HEAD $head"
@@ -78,6 +94,13 @@ main() {
     printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
     git clone -q --no-checkout "$repo" "$root/root/cowlink"
     git -C "$root/root/cowlink" checkout -q -B fresh "$head"
+    # ../shared beside the clone, without write bits, as CI has it.
+    if [ -d "$repo/../shared" ]; then
+        cp -a "$repo/../shared" "$root/root/shared"
+        chmod -R a-w "$root/root/shared"
+    else
+        say "note: no ../shared beside $repo: the tests that read it will skip"
+    fi
 
     # in_root CMD: a root login's environment, in the clone.
     in_root() {
@@ -109,8 +132,8 @@ main() {
         timed "$c" "$c"
     done
     echo
-    say "summary (a clean clone, /tmp on tmpfs, the README's commands as written${FRESH_REVERSE:+, in reverse order}):"
+    say "summary, order $order (a clean clone with ../shared beside it, /tmp on tmpfs):"
     printf '%s\n' "${results[@]}"
-    exit $failed
+    return $failed
 }
 main "$@"

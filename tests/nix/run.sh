@@ -40,8 +40,7 @@ bash "$here/hook.sh" "$BUILD" "$CRANE_SRC" "$NIXPKGS_STDENV"
 [ "$(id -u)" = 0 ] || skip "needs root (installs nix-bin, creates nixbld users)"
 command -v apt-get >/dev/null || command -v nix-build >/dev/null || skip "no nix-build and no apt-get"
 bash "$here/../setup.sh" nix-bin cargo rustc rust-clippy rsync zstd jq pkg-config python3-toml \
-    zlib1g-dev libbz2-dev librust-bzip2-dev librust-bzip2-sys-dev librust-flate2-dev \
-    librust-libz-sys-dev librust-regex-dev librust-serde-json-dev
+    zlib1g-dev libbz2-dev --lock "$here/app/Cargo.lock" "$here/crates"
 getent group nixbld >/dev/null || groupadd --system nixbld
 for i in 1 2 3 4; do
     id "nixbld$i" >/dev/null 2>&1 ||
