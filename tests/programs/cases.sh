@@ -23,8 +23,8 @@ XFAIL="
 sed_i:*:12 perl_pi:*:12 strip:*:12 objcopy:*:12 cp_p:*:12
 sed_follow:*:9 sqlite:*:9 sqlite_wal:*:9
 cp_a:root-rw:10 tar_into_out:*:10
-touch_c:*:1 py_utime:*:1 chown:*:1
-cp_into_dirlink:root-rw:8
+touch_c:*:1 py_utime:*:1 perl_utime:*:1 chown:*:1
+cp_into_dirlink:root-rw:8 install_t_dirlink:root-rw:8 tar_C_dirlink:root-rw:8
 "
 
 # The fixtures.  text: a store file and a link to it, a private source.
@@ -66,8 +66,12 @@ prog cp_reflink text 'cp --reflink=auto src.txt a.txt' a.txt
 prog cp_p text 'cp -p a.txt "$OUT/"' '$OUT/a.txt'
 prog cp_a 'text; printf ro >"$W/ro.txt"; chmod 444 "$W/ro.txt"' 'cp -a ro.txt "$OUT/"' '$OUT'
 BITES_cp_a="a private read-only file into the build's own output: no link is involved"
-prog cp_into_dirlink 'text; ln -s "$STORE/pkg" "$W/pkgdir"' 'cp src.txt pkgdir/'
-REFUSE_cp_into_dirlink=yes
+# A link to a store directory as the directory operand: refused.
+dirlink() { tar_fixture; ln -s "$STORE/pkg" "$W/pkgdir"; }
+prog cp_into_dirlink dirlink 'cp src.txt pkgdir/'
+prog install_t_dirlink dirlink 'install -m 644 -t pkgdir src.txt'
+prog tar_C_dirlink dirlink 'tar -xf in.tar -C pkgdir'
+REFUSE_cp_into_dirlink=yes REFUSE_install_t_dirlink=yes REFUSE_tar_C_dirlink=yes
 prog mv text 'mv src.txt a.txt' a.txt
 BITES_mv="rename replaces the link: the store file is never opened"
 prog ln_s text 'ln -sf src.txt a.txt' a.txt
@@ -140,6 +144,7 @@ prog truncate text 'truncate -s 3 a.txt' a.txt
 prog touch_d text 'touch -d @5000 a.txt' a.txt
 prog touch_c text 'touch -c -d @5000 a.txt' a.txt
 prog chmod text 'chmod 600 a.txt' a.txt
+prog perl_utime text 'perl -e "utime(1000, 2000, q(a.txt)) or die \"utime: \$!\\n\""' a.txt
 prog chown text 'chown "$(id -u):$(id -g)" a.txt' a.txt
 
 # git checks a file out over a link.

@@ -49,6 +49,7 @@ passed=0 failed=0 skipped=0 xfailed=0
 declare -A bit ran
 pass() { passed=$((passed + 1)); echo "PASS $MODE $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $MODE $1${2:+: $2}"; }
+declare -A result without_short # NAME.MODE: with the library, and without
 wanted() { [ "$ONLY" = "  " ] || [[ $ONLY == *" $1 "* ]]; }
 with_cowlink_out() {
     as_user "\"$BIN/cowlink\" --store \"$STORE\" --store \"$OSTORE\" --log \"$LOG\" -- bash -c $(printf %q "$1")"
@@ -118,6 +119,8 @@ outcome() { # STATUS NAME
     describe "$specs"
     [ -z "$show" ] || as_user "$show" 2>&1 | sed "s#$OSTORE#OSTORE#g; s#$W#W#g"
 }
+# The line of a log that says what went wrong, else its last line.
+first_error() { grep -m 1 -iE 'error|denied|not permitted|read-only|not writeable' "$1" || tail -n 1 "$1"; }
 # Why two outcomes differ, in one line.
 differ() { diff <(echo "$1") <(echo "$2") | grep '^[<>]' | head -n 4 | tr '\n' ' '; }
 
@@ -125,7 +128,7 @@ differ() { diff <(echo "$1") <(echo "$2") | grep '^[<>]' | head -n 4 | tr '\n' '
 keep_log() { [ -z "${PROGRAMS_LOGS:-}" ] || cp "$T/$1.log" "$PROGRAMS_LOGS/$name.$MODE.$1.log"; }
 
 run_case() {
-    local name=$1 act modes refuse ref without with st before changed why item msg lines
+    local name=$1 act modes refuse ref without with st before changed why kind item msg lines
     eval "act=\$ACT_$name modes=\${MODES_$name:-all} refuse=\${REFUSE_$name:-}"
     [ "$modes" = all ] || [[ " $modes " == *" $MODE "* ]] || return 0
     item=$(xfail_item "$name")
@@ -146,13 +149,19 @@ run_case() {
     without=$(outcome $st "$name")
     changed=
     [ "$(store_sum)" = "$before" ] || changed="the store changed"
+    kind=same
     if [ -n "$refuse" ]; then
         why=${changed:-status $st}
+        [ $st = 0 ] || kind=fails
         [ -n "$changed" ] || [ $st != 0 ] && bit[$name]=1
     elif [ -n "$changed" ]; then
         why=$changed bit[$name]=1
+    elif [ "$(head -n 1 <<<"$without")" != "$(head -n 1 <<<"$ref")" ]; then
+        why="fails ($(head -n 1 <<<"$without"), the reference $(head -n 1 <<<"$ref" | cut -d' ' -f2)): $(first_error "$T/without.log")" bit[$name]=1
+        kind="fails"
     elif [ "$without" != "$ref" ]; then
-        why="differs: $(differ "$ref" "$without")" bit[$name]=1
+        why="a different result: $(differ "$ref" "$without")" bit[$name]=1
+        kind="differs"
     else
         why="as the reference"
     fi
@@ -172,19 +181,24 @@ run_case() {
         [ $st != 0 ] && { [ "$lines" = 1 ] || [ "$MODE" = nobody ] && [ "$lines" = 0 ]; } ||
             msg="refused: expected a failure and one cowlink line, got status $st and $lines: $(tail -n 2 "$T/with.log" | tr '\n' ' ')"
     elif [ "$with" != "$ref" ]; then
-        msg="with cowlink: $(differ "$ref" "$with")$(tail -n 1 "$T/with.log" | tr '\n' ' ')"
+        msg="with cowlink: $(differ "$ref" "$with")$(first_error "$T/with.log" | tr '\n' ' ')"
     fi
     [ -z "$msg" ] && ! st=$(no_temp 2>&1) && msg=$st
     if [ -n "$msg" ] && [ -n "$item" ]; then
-        xfailed=$((xfailed + 1))
+        xfailed=$((xfailed + 1)) result[$name.$MODE]="XFAIL($item)"
         echo "XFAIL $MODE $name (item $item): $msg"
     elif [ -n "$msg" ]; then
         fail "$name" "$msg (without: $why)"
+        result[$name.$MODE]=FAIL
     elif [ -n "$item" ]; then
         fail "$name" "XPASS: passes, but XFAIL lists it (item $item): remove it from the table"
+        result[$name.$MODE]=XPASS
     else
         pass "$name (without: $why)"
+        result[$name.$MODE]=PASS
     fi
+    without_short[$name.$MODE]=${changed:+store changed}
+    [ -n "$changed" ] || without_short[$name.$MODE]=$kind
 }
 
 modes_run=0
@@ -211,5 +225,15 @@ if [ $modes_run = 2 ]; then
     done
 fi
 
-echo "programs: $passed passed, $failed failed, $skipped skipped ($xfailed known failures, XFAIL)"
+# The table: each case in each mode, with the library and without.
+echo
+printf '%-18s %-28s %-28s\n' program "root-rw: with / without" "nobody: with / without"
+for name in $PROGRAMS; do
+    [ -n "${ran[$name]:-}" ] || continue
+    printf '%-18s %-28s %-28s\n' "$name" \
+        "${result[$name.root-rw]:--} / ${without_short[$name.root-rw]:--}" \
+        "${result[$name.nobody]:--} / ${without_short[$name.nobody]:--}"
+done
+echo "programs: $xfailed known failures (XFAIL, not counted as passed)"
+echo "programs: $passed passed, $failed failed, $skipped skipped"
 [ $failed = 0 ] && [ $passed -gt 0 ]
