@@ -22,7 +22,8 @@ prog() {
 XFAIL="
 sed_i:*:12 perl_pi:*:12 strip:*:12 objcopy:*:12 cp_p:*:12
 sed_follow:*:9 sqlite:*:9 sqlite_wal:*:9
-cp_a:root-rw:10 tar_into_out:*:10
+cp_a:root-rw:10 mv_into_out:root-rw:10 tar_into_out:*:10
+sparse_append:*:14
 touch_c:*:1 py_utime:*:1 perl_utime:*:1 chown:*:1
 cp_into_dirlink:root-rw:8 install_t_dirlink:root-rw:8 tar_C_dirlink:root-rw:8
 "
@@ -68,6 +69,8 @@ prog cp_a 'text; printf ro >"$W/ro.txt"; chmod 444 "$W/ro.txt"' 'cp -a ro.txt "$
 BITES_cp_a="a private read-only file into the build's own output: no link is involved"
 # A link to a store directory as the directory operand: refused.
 dirlink() { tar_fixture; ln -s "$STORE/pkg" "$W/pkgdir"; }
+prog mv_into_out 'text; printf ro >"$W/ro.txt"; chmod 444 "$W/ro.txt"; touch -d @5000 "$W/ro.txt"' 'mv ro.txt "$OUT/"' '$OUT'
+BITES_mv_into_out="moves a private read-only file into the build's own output: no link is involved"
 prog cp_into_dirlink dirlink 'cp src.txt pkgdir/'
 prog install_t_dirlink dirlink 'install -m 644 -t pkgdir src.txt'
 prog tar_C_dirlink dirlink 'tar -xf in.tar -C pkgdir'
@@ -117,6 +120,11 @@ cmake_fixture() {
     link b.txt pkg/b.txt
 }
 prog cmake cmake_fixture 'cmake -P s.cmake' 'a.txt b.txt'
+
+# A sparse store file: the private copy keeps its holes, as cp does.
+sparse() { mkdir -p "$STORE_SRC/pkg" && truncate -s 64M "$STORE_SRC/pkg/big" && link big pkg/big; }
+prog sparse_append sparse 'printf x >>big' big
+SHOW_sparse_append='[ "$(stat -c %b big)" -lt 1024 ] && echo sparse || echo "$(stat -c %b big) blocks"'
 
 # Python's shutil and os.
 py() { printf 'python3 -c %q' "$1"; }

@@ -37,10 +37,15 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CRANE_SRC=${CRANE_SRC:-$HERE/../../../shared/third-party/crane}
 CRANE_HOOKS=$CRANE_SRC/lib/setupHooks
 # The build's own output ($out) lies in a store too: a second store
-# directory, so that the first one's checksum stays exact.
+# directory, so that the first one's checksum stays exact, and on a file
+# system of its own, as the Nix sandbox's /build and /nix/store are (a mv
+# into $out copies).
 OSTORE=$T/ostore
 TPL=$T/tpl # programs built once (objects, archives, rlib, databases)
 mkdir -p "$OSTORE" "$TPL"
+trap 'mountpoint -q "$OSTORE" && umount "$OSTORE"; cleanup' EXIT
+mount -t tmpfs -o size=512m tmpfs "$OSTORE" 2>/dev/null ||
+    echo "NOTE: no tmpfs for the build's output: it shares the store's file system"
 chmod 755 "$OSTORE"
 # shellcheck source=tests/programs/cases.sh
 . "$HERE/cases.sh"
@@ -93,6 +98,7 @@ prepare() {
 
 # What the program left: each of the case's files (names relative to the
 # work dir), directories recursively; mtimes within a day are "now".
+# shellcheck disable=SC2030,SC2031 # the loop's variables stay in its subshell
 describe() {
     local spec p now
     now=$(date +%s)
@@ -104,6 +110,7 @@ describe() {
                 mt=${mt%.*}
                 [ $((now - mt)) -lt 86400 ] && mt=now
                 sum=-
+                [ "$type" = d ] && size=- # file systems count directories differently
                 [ "$type" = f ] && sum=$(sha256sum <"$p${rel:+/$rel}" | cut -c1-12)
                 [ "$type" = l ] && { lnk=${lnk/#$STORE/STORE}; lnk=${lnk/#$OSTORE/OSTORE}; }
                 echo "$spec${rel:+/$rel}: $type $mode $own $size $mt $sum${lnk:+ -> $lnk}"
