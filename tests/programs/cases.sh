@@ -180,7 +180,9 @@ rust_fixture() {
     link libx.d pkg/libx.d
 }
 prog rustc rust_fixture 'rustc --crate-type=lib --crate-name x --emit=link,dep-info -o libx.rlib lib.rs' 'libx.rlib libx.d'
+NEEDS_rustc='PATH=$UPATH command -v rustc'
 prog cargo setup_cargo_rebuild 'MY_PREFIX_PATH=changed cargo build --release --offline -q'
+NEEDS_cargo='PATH=$UPATH command -v cargo'
 SHOW_cargo='./target/release/app'
 
 # crane's own hooks: inheritCargoArtifacts (use-symlink: rlib and rmeta
@@ -199,4 +201,4 @@ prog crane crane_fixture 'cargoArtifacts=$STORE/artifacts NIX_BUILD_CORES=1 TMPD
 # shellcheck disable=SC2154 # set by prog
 REF_crane="doNotLinkInheritedArtifacts=1 $ACT_crane"
 SHOW_crane='"$OUT/target/release/app"; find "$OUT/target" -type l | wc -l'
-NEEDS_crane='test -d "$CRANE_HOOKS"'
+NEEDS_crane='test -d "$CRANE_HOOKS" && PATH=$UPATH command -v cargo'
