@@ -71,10 +71,11 @@ BITES_cp_a="a private read-only file into the build's own output: no link is inv
 dirlink() { tar_fixture; ln -s "$STORE/pkg" "$W/pkgdir"; }
 prog mv_into_out 'text; printf ro >"$W/ro.txt"; chmod 444 "$W/ro.txt"; touch -d @5000 "$W/ro.txt"' 'mv ro.txt "$OUT/"' '$OUT'
 BITES_mv_into_out="moves a private read-only file into the build's own output: no link is involved"
+prog cp_below_dirlink dirlink 'cp src.txt pkgdir/a.txt'
 prog cp_into_dirlink dirlink 'cp src.txt pkgdir/'
 prog install_t_dirlink dirlink 'install -m 644 -t pkgdir src.txt'
 prog tar_C_dirlink dirlink 'tar -xf in.tar -C pkgdir'
-REFUSE_cp_into_dirlink=yes REFUSE_install_t_dirlink=yes REFUSE_tar_C_dirlink=yes
+REFUSE_cp_below_dirlink=yes REFUSE_cp_into_dirlink=yes REFUSE_install_t_dirlink=yes REFUSE_tar_C_dirlink=yes
 prog mv text 'mv src.txt a.txt' a.txt
 BITES_mv="rename replaces the link: the store file is never opened"
 prog ln_s text 'ln -sf src.txt a.txt' a.txt
