@@ -24,7 +24,7 @@ sed_i:*:12 perl_pi:*:12 strip:*:12 objcopy:*:12 cp_p:*:12
 sed_follow:*:9 sqlite:*:9 sqlite_wal:*:9
 cp_a:root-rw:10 mv_into_out:root-rw:10 tar_into_out:*:10
 sparse_append:*:14
-touch_c:*:1 py_utime:*:1 perl_utime:*:1 chown:*:1
+touch_c:*:1 py_utime:*:1 perl_utime:*:1 chown:*:1 chown_R_L:*:1
 cp_into_dirlink:root-rw:8 install_t_dirlink:root-rw:8 tar_C_dirlink:root-rw:8
 "
 
@@ -155,6 +155,8 @@ prog touch_c text 'touch -c -d @5000 a.txt' a.txt
 prog chmod text 'chmod 600 a.txt' a.txt
 prog perl_utime text 'perl -e "utime(1000, 2000, q(a.txt)) or die \"utime: \$!\\n\""' a.txt
 prog chown text 'chown "$(id -u):$(id -g)" a.txt' a.txt
+chown_tree() { text; mkdir -p "$W/d" && ln -s "$STORE/pkg/a.txt" "$W/d/a.txt"; }
+prog chown_R_L chown_tree 'chown -R -L "$(id -u):$(id -g)" d' d
 
 # git checks a file out over a link.
 git_fixture() {
