@@ -107,10 +107,13 @@ int cow_timeval_how(const struct timeval t[2])
     return COW_META;
 }
 
-/* Would the call write the store file (or create one in the store)? */
+/* Would the call write the store file (or create one in the store)?  A
+   new mode, owner, time or extended attribute changes the store's inode as
+   surely as new data does: every such call needs a private copy, whatever
+   bits its hook asked for. */
 static int writes(int how, const struct cow_link *link)
 {
-    return link->missing ? (how & COW_CREAT) : (how & (COW_WRITE | COW_TRUNC));
+    return link->missing ? (how & COW_CREAT) : (how & (COW_WRITE | COW_TRUNC | COW_META));
 }
 
 /* The error the call would have failed with without cowlink, so that a

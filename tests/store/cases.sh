@@ -151,3 +151,20 @@ check_error_names_target() {
     grep -q "private copy of $STORE/pkg/a.txt: opening its directory" "$T/stderr" ||
         { echo "  stderr: $(cat "$T/stderr")"; return 1; }
 }
+
+# 13. Re-timing and re-owning through an ordinary store link change the
+#     store's inode as a write does: the link becomes a private copy first
+#     (and the unprivileged builder, who owns the copy, then succeeds).
+add times_utimensat_set times_utimensat_now times_utimensat_null times_utimes_set
+add times_utimes_null times_futimesat_set owner_chown_self owner_fchownat_self
+private_old() { is_private a.txt && content a.txt old; }
+for c in utimensat:set utimensat:now utimensat:null utimes:set utimes:null futimesat:set; do
+    one "times_${c%%:*}_${c#*:}" "\$CALLS ${c%%:*} a.txt ${c#*:}" '*:ok'
+    eval "check_times_${c%%:*}_${c#*:}() { private_old; }"
+done
+check_times_futimesat_set() { private_old && [ "$(stat -c %Y "$W/a.txt")" = 1000 ]; }
+check_times_utimensat_set() { private_old && [ "$(stat -c %Y "$W/a.txt")" = 1000 ]; }
+one owner_chown_self '$CALLS chown_self a.txt' '*:ok'
+one owner_fchownat_self '$CALLS fchownat_self a.txt' '*:ok'
+check_owner_chown_self() { private_old; }
+check_owner_fchownat_self() { private_old; }
