@@ -139,10 +139,23 @@ int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX])
     return 0;
 }
 
+/* Errors of the cheap check that the call itself meets the same way, on
+   the same walk from the same directory, before any symlink: a missing or
+   non-directory component, no search permission, a name too long, a bad
+   pointer or descriptor.  Nothing is reached through a link then. */
+static int fails_alike(int err)
+{
+    return err == ENOENT || err == ENOTDIR || err == EACCES || err == ENAMETOOLONG ||
+           err == EFAULT || err == EBADF;
+}
+
 /* The cheap question every write asks first: is there a symlink anywhere
    on the path (the last component included when the call follows it)?
    One openat2 with RESOLVE_NO_SYMLINKS answers it without touching
-   anything.  Kernels or sandboxes without openat2 answer "maybe". */
+   anything.  Only a success, or an error that proves the call fails the
+   same way, answers "no": every other error (ELOOP, a kernel or sandbox
+   without openat2, a full descriptor table, no memory...) answers
+   "maybe", and the caller classifies the path, which needs no descriptor. */
 int cow_has_links(int dirfd, const char *path, int follow)
 {
     int fd = sys_open_no_symlinks(dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
@@ -151,7 +164,7 @@ int cow_has_links(int dirfd, const char *path, int follow)
         sys_close(fd);
         return 0;
     }
-    return errno == ELOOP || errno == ENOSYS || errno == E2BIG || errno == EPERM;
+    return !fails_alike(errno);
 }
 
 /* Collapse "//", "/./" and "/.." without looking at the file system. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
@@ -22,7 +23,7 @@ static const char *name_of(int err)
         {EACCES, "EACCES"}, {EPERM, "EPERM"},   {EROFS, "EROFS"},   {ENOENT, "ENOENT"},
         {EXDEV, "EXDEV"},   {EINVAL, "EINVAL"}, {EISDIR, "EISDIR"}, {ELOOP, "ELOOP"},
         {EEXIST, "EEXIST"}, {ENODATA, "ENODATA"}, {ENOTTY, "ENOTTY"}, {EAGAIN, "EAGAIN"},
-        {ENOTDIR, "ENOTDIR"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {EBADF, "EBADF"},
+        {ENOTDIR, "ENOTDIR"}, {EMFILE, "EMFILE"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {EBADF, "EBADF"},
     };
     static char other[16];
 
@@ -169,6 +170,20 @@ static int via_dirfd(const char *dir, const char *name)
     return said(write_line(openat(d, name, O_WRONLY | O_APPEND)));
 }
 
+/* Fill the descriptor table (a low limit, then dups up to it), so that
+   no open can succeed, cowlink's own included. */
+static void fill_fd_table(void)
+{
+    struct rlimit lim = {64, 64};
+
+    if (setrlimit(RLIMIT_NOFILE, &lim) < 0) {
+        perror("calls: setrlimit");
+        exit(2);
+    }
+    while (dup(0) >= 0)
+        ;
+}
+
 int main(int argc, char **argv)
 {
     const char *op = argc > 1 ? argv[1] : "", *p = argc > 2 ? argv[2] : "";
@@ -178,6 +193,10 @@ int main(int argc, char **argv)
     if (argc < 3) {
         fputs("usage: calls OP PATH [ARG...]\n", stderr);
         return 2;
+    }
+    if (!strcmp(op, "emfile")) { /* emfile OP ARGS...: OP with a full table */
+        fill_fd_table();
+        return main(argc - 1, argv + 1);
     }
     if (!strcmp(op, "append"))
         return said(write_line(open(p, O_WRONLY | O_APPEND)));

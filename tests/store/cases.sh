@@ -168,3 +168,14 @@ one owner_chown_self '$CALLS chown_self a.txt' '*:ok'
 one owner_fchownat_self '$CALLS fchownat_self a.txt' '*:ok'
 check_owner_chown_self() { private_old; }
 check_owner_fchownat_self() { private_old; }
+
+# 14. A full descriptor table makes the cheap check fail (EMFILE): that is
+#     no proof that no symlink is on the way, so cowlink classifies the path
+#     (no descriptor needed) and, unable to make a copy, refuses.
+add emfile_truncate emfile_chmod emfile_mkdir_below emfile_unlink_below
+one emfile_truncate '$CALLS emfile truncate a.txt 1' 'nobody:EACCES root-ro:EROFS root-rw:EMFILE'
+one emfile_chmod '$CALLS emfile chmod a.txt 777' 'nobody:EPERM root-ro:EROFS root-rw:EMFILE'
+one emfile_mkdir_below '$CALLS emfile mkdir pkgdir/d' "$REFUSED"
+one emfile_unlink_below '$CALLS emfile unlink pkgdir/a.txt' "$REFUSED"
+check_emfile_truncate() { is_link a.txt; }
+check_emfile_chmod() { is_link a.txt; }
