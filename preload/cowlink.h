@@ -83,6 +83,11 @@ int cow_materialize(const char *op, int dirfd, const char *path, int how,
                     mode_t create_mode);
 void cow_after_open(int fd);
 
+/* views.c: descriptors opened through a store link */
+void cow_view_remember(int fd, dev_t dev, ino_t ino);
+void cow_view_forget(int fd);
+int cow_view_recorded(int fd, dev_t dev, ino_t ino);
+
 /* hooks.c: the policies the entry points in entries.c apply */
 int cow_fopen_how(const char *mode);
 int cow_chown_how(uid_t uid, gid_t gid);
@@ -93,6 +98,8 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
 int cow_before_fd(const char *op, int fd, int how);
 int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);
+int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino);
+void cow_opened(int dirfd, const char *path, int fd, int for_writing);
 int cow_access_granted(int dirfd, const char *path, int amode, int flags);
 struct cow_seen {
     int linked;

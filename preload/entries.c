@@ -28,6 +28,8 @@ int __xstat(int, const char *, struct stat *);
 int __xstat64(int, const char *, struct stat64 *);
 int __fxstatat(int, int, const char *, struct stat *, int);
 int __fxstatat64(int, int, const char *, struct stat64 *, int);
+int __fxstat(int, int, struct stat *);
+int __fxstat64(int, int, struct stat64 *);
 int __xmknod(int, const char *, mode_t, dev_t *);
 int __xmknodat(int, int, const char *, mode_t, dev_t *);
 
@@ -108,12 +110,39 @@ static void *next_of(void **slot, const char *name)
         }                                                                     \
         NEXT(name, -1)                                                        \
         int how = cow_open_how(f), r;                                         \
-        if (!how)                                                             \
-            return next args;                                                 \
-        CHECKED(-1, cow_before_write(#name, dirfd, path, how, mode))          \
+        if (how) {                                                            \
+            CHECKED(-1, cow_before_write(#name, dirfd, path, how, mode))      \
+        }                                                                     \
         r = next args;                                                        \
-        cow_after_open(r);                                                    \
+        if (how)                                                              \
+            cow_after_open(r);                                                \
+        cow_opened(dirfd, path, r, how);                                      \
         return r;                                                             \
+    }
+
+/* The fortified opens (no mode: they never create). */
+#define OPENS_FORTIFIED(name, params, args, dirfd, path)                      \
+    ENTRY(int, name, params)                                                  \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        int how = cow_open_how(f), r;                                         \
+        CHECKED(-1, cow_before_write(#name, dirfd, path, how, 0))             \
+        r = next args;                                                        \
+        cow_opened(dirfd, path, r, how);                                      \
+        return r;                                                             \
+    }
+
+/* fopen: its stream's descriptor is remembered as an open's is. */
+#define FOPENS(name)                                                          \
+    ENTRY(FILE *, name, (const char *p, const char *m))                       \
+    {                                                                         \
+        NEXT(name, NULL)                                                      \
+        int how = cow_fopen_how(m);                                           \
+        CHECKED(NULL, cow_before_write(#name, AT_FDCWD, p, how, 0666))        \
+        FILE *s = next(p, m);                                                 \
+        if (s)                                                                \
+            cow_opened(AT_FDCWD, p, fileno(s), how);                          \
+        return s;                                                             \
     }
 
 /* creat: an open with O_CREAT|O_WRONLY|O_TRUNC. */
@@ -124,6 +153,7 @@ static void *next_of(void **slot, const char *name)
         CHECKED(-1, cow_before_write(#name, AT_FDCWD, p, CREATES, m))         \
         int r = next(p, m);                                                   \
         cow_after_open(r);                                                    \
+        cow_opened(AT_FDCWD, p, r, 1);                                        \
         return r;                                                             \
     }
 
@@ -143,7 +173,10 @@ static void *next_of(void **slot, const char *name)
             errno = err;                                                      \
             return NULL;                                                      \
         }                                                                     \
-        return next(p, m, s);                                                 \
+        s = next(p, m, s);                                                    \
+        if (s && p)                                                           \
+            cow_opened(AT_FDCWD, p, fileno(s), how);                          \
+        return s;                                                             \
     }
 
 /* Calls on a descriptor: refused on a store file. */
@@ -181,6 +214,19 @@ static void *next_of(void **slot, const char *name)
         if (r == 0 && !(mode & S_IWUSR) &&                                    \
             cow_hides_write(dirfd, path, follow, mode))                       \
             mode |= S_IWUSR;                                                  \
+        return r;                                                             \
+    }
+
+/* Stats of a descriptor: one opened through a store link shows what a
+   stat of the link shows. */
+#define FSTATS(name, params, args, fd, b)                                     \
+    ENTRY(int, name, params)                                                  \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        int r = next args;                                                    \
+        if (r == 0 && !(b->st_mode & S_IWUSR) &&                              \
+            cow_fd_hides_write(fd, b->st_mode, b->st_dev, b->st_ino))         \
+            b->st_mode |= S_IWUSR;                                            \
         return r;                                                             \
     }
 
@@ -229,12 +275,13 @@ REOPENS(freopen)
 REOPENS(freopen64)
 IOCTLS(ioctl)
 
-WRITES(int, -1, __open_2,     (const char *p, int f),        (p, f),    AT_FDCWD, p, cow_open_how(f), 0)
-WRITES(int, -1, __open64_2,   (const char *p, int f),        (p, f),    AT_FDCWD, p, cow_open_how(f), 0)
-WRITES(int, -1, __openat_2,   (int d, const char *p, int f), (d, p, f), d, p, cow_open_how(f), 0)
-WRITES(int, -1, __openat64_2, (int d, const char *p, int f), (d, p, f), d, p, cow_open_how(f), 0)
-WRITES(FILE *, NULL, fopen,   (const char *p, const char *m), (p, m),   AT_FDCWD, p, cow_fopen_how(m), 0666)
-WRITES(FILE *, NULL, fopen64, (const char *p, const char *m), (p, m),   AT_FDCWD, p, cow_fopen_how(m), 0666)
+OPENS_FORTIFIED(__open_2,     (const char *p, int f),        (p, f),    AT_FDCWD, p)
+OPENS_FORTIFIED(__open64_2,   (const char *p, int f),        (p, f),    AT_FDCWD, p)
+OPENS_FORTIFIED(__openat_2,   (int d, const char *p, int f), (d, p, f), d, p)
+OPENS_FORTIFIED(__openat64_2, (int d, const char *p, int f), (d, p, f), d, p)
+FOPENS(fopen)
+FOPENS(fopen64)
+
 WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
 WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
 WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0)
@@ -269,6 +316,11 @@ VIEWS(__xstat,        (int v, const char *p, struct stat *b),                   
 VIEWS(__xstat64,      (int v, const char *p, struct stat64 *b),                   (v, p, b),       AT_FDCWD, p, 1, b->st_mode)
 VIEWS(__fxstatat,     (int v, int d, const char *p, struct stat *b, int f),       (v, d, p, b, f), d, p, FOLLOWS(f), b->st_mode)
 VIEWS(__fxstatat64,   (int v, int d, const char *p, struct stat64 *b, int f),     (v, d, p, b, f), d, p, FOLLOWS(f), b->st_mode)
+
+FSTATS(fstat,      (int fd, struct stat *b),          (fd, b),    fd, b)
+FSTATS(fstat64,    (int fd, struct stat64 *b),        (fd, b),    fd, b)
+FSTATS(__fxstat,   (int v, int fd, struct stat *b),   (v, fd, b), fd, b)
+FSTATS(__fxstat64, (int v, int fd, struct stat64 *b), (v, fd, b), fd, b)
 
 ACCESSES(access,      (const char *p, int m),               (p, m),       AT_FDCWD, p, m, 0)
 ACCESSES(faccessat,   (int d, const char *p, int m, int f), (d, p, m, f), d, p, m, f)

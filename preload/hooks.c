@@ -302,13 +302,46 @@ static int store_link(int dirfd, const char *path, struct cow_link *link)
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode)
 {
     struct cow_link link;
+    struct stat st;
     int saved = errno, hide;
 
-    if (!follow || !S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled())
+    if (!S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled())
         return 0;
-    hide = store_link(dirfd, path, &link);
+    if (!path || !path[0]) /* AT_EMPTY_PATH: the descriptor itself */
+        hide = sys_fstat(dirfd, &st) == 0 && cow_fd_hides_write(dirfd, mode, st.st_dev, st.st_ino);
+    else
+        hide = follow && store_link(dirfd, path, &link);
     errno = saved;
     return hide;
+}
+
+/* An fstat found no owner write bit: show one on a descriptor opened
+   through a store link, as stat of the link's name does. */
+int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino)
+{
+    if (!S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled())
+        return 0;
+    return cow_view_recorded(fd, dev, ino);
+}
+
+/* After an open of (dirfd, path) returned fd.  An open for writing went
+   through a private file, if any: only forget what fd meant before.  A
+   read-only open of a read-only store file through a store link is
+   remembered (views.c).  One fstat for an ordinary file. */
+void cow_opened(int dirfd, const char *path, int fd, int for_writing)
+{
+    struct cow_link link;
+    struct stat st;
+    int saved = errno;
+
+    if (fd < 0)
+        return;
+    cow_view_forget(fd);
+    if (!for_writing && cow_enabled() && sys_fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        !(st.st_mode & S_IWUSR) && cow_store_device(st.st_dev) &&
+        store_link(dirfd, path, &link))
+        cow_view_remember(fd, st.st_dev, st.st_ino);
+    errno = saved;
 }
 
 /* access(W_OK) refused a store link: grant it when a write could succeed,

@@ -170,6 +170,31 @@ static int via_dirfd(const char *dir, const char *name)
     return said(write_line(openat(d, name, O_WRONLY | O_APPEND)));
 }
 
+/* The mode fstat (or an AT_EMPTY_PATH stat) of a read-only descriptor
+   shows: how is open, fopen, fstatat or statx. */
+static int fd_view(const char *how, const char *path)
+{
+    FILE *f = !strcmp(how, "fopen") ? fopen(path, "r") : NULL;
+    int fd = f ? fileno(f) : open(path, O_RDONLY), r;
+    struct stat st;
+    struct statx stx;
+
+    if (fd < 0)
+        return said(-1);
+    if (!strcmp(how, "statx")) {
+        r = statx(fd, "", AT_EMPTY_PATH, STATX_MODE, &stx);
+        st.st_mode = stx.stx_mode;
+    } else if (!strcmp(how, "fstatat")) {
+        r = fstatat(fd, "", &st, AT_EMPTY_PATH);
+    } else {
+        r = fstat(fd, &st);
+    }
+    if (r < 0)
+        return said(-1);
+    printf("%o\n", st.st_mode & 07777);
+    return 0;
+}
+
 /* Fill the descriptor table (a low limit, then dups up to it), so that
    no open can succeed, cowlink's own included. */
 static void fill_fd_table(void)
@@ -251,6 +276,8 @@ int main(int argc, char **argv)
         printf("%o\n", st.st_mode & 07777);
         return 0;
     }
+    if (!strcmp(op, "fd_view"))
+        return fd_view(p, a);
     if (!strcmp(op, "deep_cwd"))
         return deep_cwd(p);
     if (!strcmp(op, "deleted_cwd"))

@@ -179,3 +179,17 @@ one emfile_mkdir_below '$CALLS emfile mkdir pkgdir/d' "$REFUSED"
 one emfile_unlink_below '$CALLS emfile unlink pkgdir/a.txt' "$REFUSED"
 check_emfile_truncate() { is_link a.txt; }
 check_emfile_chmod() { is_link a.txt; }
+
+# 15. A descriptor opened through a store link shows, to fstat and to the
+#     AT_EMPTY_PATH stats, what stat of the link shows (the owner write
+#     bit), so that sed -i gives the file that replaces the link a writable
+#     mode; a store file opened by its store path shows the store's mode.
+add view_fstat view_fopen view_fstatat view_statx view_by_store_path sed_inplace_mode
+for how in fstat fopen fstatat statx; do
+    one "view_$how" "\$CALLS fd_view ${how/fstat/open} a.txt" '*:644'
+done
+CALL_view_fstatat='$CALLS fd_view fstatat a.txt'
+one view_by_store_path '$CALLS fd_view open $STORE/pkg/a.txt'
+BITES_view_by_store_path=no
+one sed_inplace_mode 'sed -i s/old/new/ a.txt && stat -c %a a.txt' '*:644'
+check_sed_inplace_mode() { is_private a.txt && content a.txt new; }
