@@ -9,6 +9,7 @@
 #ifndef COWLINK_H
 #define COWLINK_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/time.h>
@@ -28,6 +29,7 @@ enum {
     COW_HARDLINK = 64,  /* gives what the path leads to another name */
     COW_NAME = 128,     /* creates, removes or renames the name itself */
     COW_FD_EMPTY = 256, /* an empty path means the directory fd itself */
+    COW_DIRECT = 512,   /* O_DIRECT: the private file must accept it too */
 };
 #define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
 #define COW_FAILED(how) ((how) >> 16)
@@ -133,6 +135,13 @@ static inline int cow_open_how(int flags)
         how |= COW_TRUNC;
     if (flags & O_CREAT)
         how |= COW_CREAT; /* even read-only: it would create in the store */
+    /* Predict, then act: the kernel refuses to write or truncate what
+       O_DIRECTORY opens (ENOTDIR on a file, EISDIR on a directory, EINVAL
+       with O_CREAT) before touching it, so there is nothing to copy. */
+    if (how && (flags & O_DIRECTORY))
+        return (flags & O_CREAT) ? COW_CREAT | COW_FAILS(EINVAL) : 0;
+    if (how && (flags & O_DIRECT))
+        how |= COW_DIRECT;
     /* O_NOFOLLOW fails with ELOOP on a link, and O_CREAT|O_EXCL never
        follows one: only the directory holding the name matters. */
     if (how && ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))

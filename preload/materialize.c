@@ -104,6 +104,22 @@ static int make_temp(struct job *j, mode_t mode)
     return fail(j, "creating a temporary file beside it");
 }
 
+/* Predict, then act: an O_DIRECT open fails with EINVAL where the file
+   system refuses O_DIRECT, after the link would be gone.  Ask the
+   temporary file first (and give it back its flags for the copy). */
+static int accepts_direct(struct job *j)
+{
+    long flags;
+
+    if (!(j->how & COW_DIRECT))
+        return 0;
+    flags = syscall(SYS_fcntl, j->tmp, F_GETFL);
+    if (flags < 0 || syscall(SYS_fcntl, j->tmp, F_SETFL, flags | O_DIRECT) < 0 ||
+        syscall(SYS_fcntl, j->tmp, F_SETFL, flags) < 0)
+        return fail(j, "opening it with O_DIRECT, as the caller does");
+    return 0;
+}
+
 static int fill(struct job *j)
 {
     struct timespec times[2] = {j->st.st_atim, j->st.st_mtim};
@@ -199,7 +215,7 @@ static int create(struct job *j)
     struct stat st;
     int err;
 
-    if ((err = make_temp(j, j->create_mode & 07777)))
+    if ((err = make_temp(j, j->create_mode & 07777)) || (err = accepts_direct(j)))
         return err;
     j->how |= COW_TRUNC;
     if (sys_fstat(j->tmp, &st) < 0)
@@ -244,7 +260,8 @@ static int build(struct job *j)
         errno = EROFS;
         return fail(j, "it is not a regular file, and only files can be made private");
     }
-    if ((err = make_temp(j, 0600)) || (err = fill(j)) || (err = publish(j)))
+    if ((err = make_temp(j, 0600)) || (err = accepts_direct(j)) || (err = fill(j)) ||
+        (err = publish(j)))
         return err;
     return 0;
 }

@@ -51,6 +51,11 @@ static int write_line(int fd)
     return r;
 }
 
+static int opened(int fd)
+{
+    return said(fd < 0 ? -1 : close(fd));
+}
+
 static mode_t octal(const char *s) { return (mode_t)strtol(s, NULL, 8); }
 
 static const struct timespec *times_of(const char *kind)
@@ -227,6 +232,10 @@ int main(int argc, char **argv)
         return said(write_line(open(p, O_WRONLY | O_APPEND)));
     if (!strcmp(op, "trunc"))
         return said(write_line(open(p, O_WRONLY | O_TRUNC)));
+    if (!strcmp(op, "trunc_dir"))
+        return said(write_line(open(p, O_WRONLY | O_TRUNC | O_DIRECTORY)));
+    if (!strcmp(op, "trunc_direct"))
+        return opened(open(p, O_WRONLY | O_TRUNC | O_DIRECT)); /* no aligned write */
     if (!strcmp(op, "create"))
         return said(write_line(open(p, O_WRONLY | O_CREAT, octal(a))));
     if (!strcmp(op, "create_excl"))

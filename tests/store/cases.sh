@@ -193,3 +193,18 @@ one view_by_store_path '$CALLS fd_view open $STORE/pkg/a.txt'
 BITES_view_by_store_path=no
 one sed_inplace_mode 'sed -i s/old/new/ a.txt && stat -c %a a.txt' '*:644'
 check_sed_inplace_mode() { is_private a.txt && content a.txt new; }
+
+# 16. Predict, then act: an open that truncates and then fails (O_DIRECTORY
+#     on a file; O_DIRECT where the link's file system refuses it, ramfs
+#     here) leaves the link as it was.
+add trunc_directory trunc_direct
+one trunc_directory '$CALLS trunc_dir a.txt'
+BITES_trunc_directory=no # only the link bites: the old library emptied it
+check_trunc_directory() { is_link a.txt; }
+setup_trunc_direct() {
+    base && mkdir -p "$W/ram" && mount -t ramfs none "$W/ram" && link ram/a.txt pkg/a.txt
+}
+CALL_trunc_direct='$CALLS trunc_direct ram/a.txt'
+WANT_trunc_direct='nobody:EACCES root-ro:EROFS root-rw:EINVAL'
+check_trunc_direct() { is_link ram/a.txt; }
+teardown_trunc_direct() { ! mountpoint -q "$W/ram" || umount "$W/ram"; }
