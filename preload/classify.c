@@ -299,8 +299,10 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
 }
 
 /* Is the file open as fd a store entry?  1 yes, 0 no, -1 cannot tell.
-   One fstat for an ordinary file: store files never have a write bit, and
-   a file on a device no store lives on is not in one. */
+   One fstat for an ordinary file: a regular file in a store never has a
+   write bit (Nix makes every file of a store path 0444 or 0555), and a
+   file on a device no store lives on is not in one.  A directory's write
+   bit proves nothing: the store directory itself is 1775. */
 int cow_fd_in_store(int fd, char target[PATH_MAX])
 {
     char proc[40] = "/proc/self/fd/", num[24];
@@ -310,7 +312,7 @@ int cow_fd_in_store(int fd, char target[PATH_MAX])
     target[0] = 0;
     if (sys_fstat(fd, &st) < 0)
         return 0;
-    if ((!S_ISLNK(st.st_mode) && (st.st_mode & S_IWUSR)) || !cow_store_device(st.st_dev))
+    if ((S_ISREG(st.st_mode) && (st.st_mode & S_IWUSR)) || !cow_store_device(st.st_dev))
         return 0;
     strcat(proc, cow_num(num, (unsigned long long)fd));
     got = sys_readlinkat(AT_FDCWD, proc, target, PATH_MAX);

@@ -65,12 +65,13 @@ store_file() { mkdir -p "$(dirname "$STORE_SRC/$1")"; printf '%s' "$2" >"$STORE_
 # link NAME [TARGET]: a symlink in the work dir to a store file
 link() { mkdir -p "$(dirname "$W/$1")"; ln -sfn "$STORE/${2:-$1}" "$W/$1"; }
 
-# Make the store look like Nix's: read-only modes, mtime 1, owned by root.
+# Make the store look like Nix's: read-only modes, mtime 1, owned by root,
+# and the store directory itself 1775 as Nix leaves it (owner writable).
 seal() {
     find "$STORE_SRC" -mindepth 1 -type d -exec chmod 0555 {} +
     find "$STORE_SRC" -mindepth 1 -type f -exec chmod a-w {} +
     find "$STORE_SRC" -mindepth 1 -exec touch -h -d @1 {} +
-    chmod 0555 "$STORE_SRC"
+    chmod 1775 "$STORE_SRC"
     if [ "$MODE" = nobody ]; then chown -R nobody: "$W"; fi
 }
 

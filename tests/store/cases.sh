@@ -208,3 +208,11 @@ CALL_trunc_direct='$CALLS trunc_direct ram/a.txt'
 WANT_trunc_direct='nobody:EACCES root-ro:EROFS root-rw:EINVAL'
 check_trunc_direct() { is_link ram/a.txt; }
 teardown_trunc_direct() { ! mountpoint -q "$W/ram" || umount "$W/ram"; }
+
+# 17. A descriptor of the store directory, whose owner write bit (1775, as
+#     Nix leaves it) once read as "not in the store".
+add fd_storeroot_fchmod fd_storeroot_fchown fd_storeroot_futimens fd_storeroot_fsetxattr
+for call in fchmod fchown futimens; do
+    one "fd_storeroot_$call" "\$CALLS fd $call s" "$NOT_OWNER"
+done
+one fd_storeroot_fsetxattr '$CALLS fd fsetxattr s' "$REFUSED"
