@@ -13,6 +13,8 @@
  */
 #include <errno.h>
 #include <linux/fs.h>
+#include <linux/fiemap.h>
+#include <linux/fsverity.h>
 #include <string.h>
 #include <sys/statfs.h>
 
@@ -268,15 +270,49 @@ int cow_before_fd(const char *op, int fd, int how)
     return err;
 }
 
-/* ioctl: only the requests that change a file's flags write it.  A file
-   system without flags answers the plain call with ENOTTY first. */
+/* The ioctl families that act on a file's inode or its file system:
+   'f' and 'v' (flags, versions, ext4, encryption, verity), 'X' (XFS and
+   the fsxattr calls), 0x94 (btrfs, clone, dedupe, labels), 0xf5 (f2fs). */
+static int fs_family(unsigned long req)
+{
+    unsigned type = _IOC_TYPE(req);
+
+    return type == 'f' || type == 'v' || type == 'X' || type == 0x94 || type == 0xf5;
+}
+
+/* Requests of those families known only to read: everything else of them
+   may change the inode (the direction bits do not say: SETVERSION is one
+   _IOW, SET_ENCRYPTION_POLICY an _IOR, ext4's SWAP_BOOT an _IO). */
+static int reads_only(unsigned long req)
+{
+    static const unsigned long reads[] = {
+        FS_IOC_GETFLAGS, FS_IOC32_GETFLAGS, FS_IOC_GETVERSION, FS_IOC32_GETVERSION,
+        FS_IOC_FSGETXATTR, FS_IOC_FIEMAP, FS_IOC_GETFSLABEL, FIDEDUPERANGE,
+        FS_IOC_GET_ENCRYPTION_PWSALT, FS_IOC_GET_ENCRYPTION_POLICY,
+        FS_IOC_GET_ENCRYPTION_POLICY_EX, FS_IOC_GET_ENCRYPTION_KEY_STATUS,
+        FS_IOC_GET_ENCRYPTION_NONCE, FS_IOC_MEASURE_VERITY, FS_IOC_READ_VERITY_METADATA,
+    };
+
+    for (size_t i = 0; i < sizeof reads / sizeof *reads; i++)
+        if (reads[i] == req)
+            return 1;
+    return 0;
+}
+
+/* ioctl: every request of a file-system family that is not known only to
+   read is taken to change the inode, and refused on a store descriptor
+   (FIDEDUPERANGE changes the other files it names, never fd's).  Other
+   requests (terminals, sockets, devices) are not about a store file and
+   cost nothing.  A file system without flags answers the flags requests
+   with ENOTTY, so the plain call's own error comes first for them. */
 int cow_before_ioctl(int fd, unsigned long req)
 {
     int flags, saved = errno, err;
 
-    if (req != FS_IOC_SETFLAGS && req != FS_IOC_FSSETXATTR)
+    if (!fs_family(req) || reads_only(req))
         return 0;
-    if (syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &flags) < 0 && errno == ENOTTY)
+    if ((req == FS_IOC_SETFLAGS || req == FS_IOC32_SETFLAGS || req == FS_IOC_FSSETXATTR) &&
+        syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &flags) < 0 && errno == ENOTTY)
         err = 0;
     else
         err = cow_before_fd("ioctl", fd, COW_WRITE | COW_META);

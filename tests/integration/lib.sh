@@ -77,12 +77,13 @@ seal() {
 
 # A checksum of everything in the store: names, types, modes, sizes,
 # modification and change times, link counts, owners, content, extended
-# attributes and file flags (where the file system has them).
+# attributes, file flags and inode versions (where the file system has
+# them).
 store_sum() {
     (cd "$STORE_SRC" && find . -printf '%y %m %s %T@ %C@ %n %u:%g %p %l\n' | LC_ALL=C sort &&
         find . -type f -exec sha256sum {} + | LC_ALL=C sort &&
         getfattr -R -d -m - --absolute-names . 2>/dev/null | LC_ALL=C sort
-        lsattr -R -a . 2>/dev/null | LC_ALL=C sort) | sha256sum | cut -c1-16
+        lsattr -R -a -v . 2>/dev/null | LC_ALL=C sort) | sha256sum | cut -c1-16
 }
 
 # as_user CMD: run a shell command in the work dir as the mode's user,

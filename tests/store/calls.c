@@ -99,6 +99,10 @@ static int on_fd(const char *op, const char *path)
         r = fremovexattr(fd, "user.cow");
     else if (!strcmp(op, "setflags"))
         r = ioctl(fd, FS_IOC_SETFLAGS, &attr);
+    else if (!strcmp(op, "setversion"))
+        r = ioctl(fd, FS_IOC_SETVERSION, &attr);
+    else if (!strcmp(op, "getversion"))
+        r = ioctl(fd, FS_IOC_GETVERSION, &attr);
     else if (!strcmp(op, "linkat_empty"))
         r = linkat(fd, "", AT_FDCWD, "hard", AT_EMPTY_PATH);
     else if (!strcmp(op, "opath_chown")) {

@@ -216,3 +216,11 @@ for call in fchmod fchown futimens; do
     one "fd_storeroot_$call" "\$CALLS fd $call s" "$NOT_OWNER"
 done
 one fd_storeroot_fsetxattr '$CALLS fd fsetxattr s' "$REFUSED"
+
+# 18. ioctl: every request of a file-system family not known only to read
+#     (chattr -v: FS_IOC_SETVERSION, an _IOW outside the 'f' family) is
+#     refused on a store descriptor; a read passes.
+add fd_setversion fd_getversion
+one fd_setversion '$CALLS fd setversion a.txt' "$NOT_OWNER"
+one fd_getversion '$CALLS fd getversion a.txt' '*:ok'
+BITES_fd_getversion=no
