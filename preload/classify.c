@@ -234,14 +234,55 @@ static int joined(char out[PATH_MAX], const char *dir, const char *name, size_t 
     return 0;
 }
 
+/* An error of cowlink's own resolution is never proof, by itself, that
+   the call fails: that walk starts from "/", and a working directory (or
+   a directory descriptor) below a directory the caller cannot search makes
+   it fail where the kernel, which starts from the caller's directory,
+   succeeds.  It is proof only when the kernel's own lookup of the caller's
+   path (dirfd, path) fails on the way too; otherwise the path is refused,
+   never passed. */
+static int fails_anyway(int dirfd, const char *path, int follow)
+{
+    int fd = sys_openat(dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
+
+    if (fd >= 0) {
+        sys_close(fd);
+        return 0;
+    }
+    return errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ENAMETOOLONG ||
+           errno == ELOOP;
+}
+
+/* What a path is after an error of our resolution (see fails_anyway). */
+static int after_error(int err, int dirfd, const char *path, int follow)
+{
+    if (err == ENAMETOOLONG || !fails_anyway(dirfd, path, follow))
+        return COW_UNKNOWN;
+    return COW_PLAIN;
+}
+
+/* The directory part of a caller's path, as the caller names it. */
+static void dir_part(const char *path, char out[PATH_MAX])
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 0;
+
+    if (!slash || len >= PATH_MAX) {
+        strcpy(out, ".");
+        return;
+    }
+    memcpy(out, path, len);
+    out[len] = 0;
+}
+
 /* The store entry a path names as a whole (a directory, a trailing slash,
    "." or ".."): inside a store when reached through a symlink. */
-static int whole(const char *abs, struct cow_link *link)
+static int whole(int dirfd, const char *path, const char *abs, struct cow_link *link)
 {
     int err = cow_resolve(abs, link->target, &link->missing);
 
     if (err)
-        return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN;
+        return after_error(err, dirfd, path, 1);
     return cow_in_store(link->target) && !named_directly(abs, link->target) ? COW_INSIDE
                                                                            : COW_PLAIN;
 }
@@ -271,12 +312,14 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
     len = strlen(abs);
     name = strrchr(abs, '/') + 1;
     if (abs[len - 1] == '/' || !strcmp(name, ".") || !strcmp(name, ".."))
-        return whole(abs, link);
+        return whole(dirfd, path, abs, link);
     memcpy(dir, abs, (size_t)(name - abs));
     dir[name - abs] = 0;
     err = cow_resolve(dir, dir, &missing);
-    if (err || missing)
-        return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN; /* the call fails anyway */
+    if (err || missing) {
+        dir_part(path, start);
+        return after_error(err ? err : ENOENT, dirfd, start, 1);
+    }
     if (follow && got > 0) {
         /* Relative link text is relative to the directory holding the
            link; the resolved target goes in link->target. */
@@ -286,7 +329,7 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
             return COW_UNKNOWN;
         err = cow_resolve(text[0] == '/' ? text : start, link->target, &link->missing);
         if (err)
-            return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN;
+            return after_error(err, dirfd, path, 1);
     } else if (joined(link->target, dir, name, strlen(name))) {
         return COW_UNKNOWN;
     } else {

@@ -224,3 +224,19 @@ add fd_setversion fd_getversion
 one fd_setversion '$CALLS fd setversion a.txt' "$NOT_OWNER"
 one fd_getversion '$CALLS fd getversion a.txt' '*:ok'
 BITES_fd_getversion=no
+
+# 19. A working directory below a directory the caller cannot search: the
+#     kernel resolves relative names from the working directory, cowlink's
+#     walk from "/" meets EACCES, which is no proof that the call fails.
+#     The caller is the store's owner (root without CAP_DAC_*, as in
+#     single-user Nix): the change of mode is refused, not passed.
+add locked_ancestor_chmod locked_ancestor_utimes
+setup_locked_ancestor_chmod() { base; mkdir -p "$W/anc/in"; ln -s "$STORE/pkg/a.txt" "$W/anc/in/a.txt"; }
+setup_locked_ancestor_utimes() { setup_locked_ancestor_chmod; }
+owner_below_locked='cd anc/in && chmod 0 .. && setpriv --bounding-set=-dac_override,-dac_read_search $CALLS'
+CALL_locked_ancestor_chmod="$owner_below_locked chmod a.txt 644"
+CALL_locked_ancestor_utimes="$owner_below_locked utimes a.txt set"
+WANT_locked_ancestor_chmod='root-rw:EROFS'
+WANT_locked_ancestor_utimes='root-rw:EROFS'
+MODES_locked_ancestor_chmod=root-rw
+MODES_locked_ancestor_utimes=root-rw
