@@ -1,7 +1,8 @@
 /* Configuration, read once from the environment.
  *
- *   COWLINK_STORE    colon-separated store directories
- *                    (default: $NIX_STORE, else /nix/store)
+ *   COWLINK_STORE    colon-separated store directories, at most 16
+ *                    (default: $NIX_STORE, else /nix/store; empty
+ *                    counts as unset)
  *   COWLINK=0        pure pass-through
  *   COWLINK_LOG      file that receives one line per event
  *   COWLINK_VERBOSE  1: events on stderr too
@@ -21,6 +22,7 @@
 static struct {
     int enabled, verbose;
     int nstores;
+    int dropped; /* directories past the 16th, ignored */
     char store[MAX_STORES][PATH_MAX]; /* canonical, with a trailing '/' */
     char raw[MAX_STORES][PATH_MAX];   /* as written, with a trailing '/' */
     size_t store_len[MAX_STORES];
@@ -52,7 +54,7 @@ static void add_store(const char *dir, size_t len)
 {
     char raw[PATH_MAX], canon[PATH_MAX];
     struct stat st;
-    int missing, n = cfg.nstores, canon_len;
+    int missing, n = cfg.nstores + cfg.dropped, canon_len;
 
     if (len >= PATH_MAX - 1) {
         cow_say("ignoring a store directory: path too long", (char *)0);
@@ -64,8 +66,11 @@ static void add_store(const char *dir, size_t len)
         cow_say("ignoring store directory '", raw, "': not an absolute path", (char *)0);
         return;
     }
-    if (n == MAX_STORES) {
-        cow_say("ignoring store directory ", raw, ": at most 16 are used", (char *)0);
+    if (n >= MAX_STORES) { /* one line for all of them */
+        if (n++ == MAX_STORES)
+            cow_say("ignoring store directory ", raw, " and any after it: at most 16 are used",
+                    (char *)0);
+        cfg.dropped = n - MAX_STORES;
         return;
     }
     if (cow_resolve(raw, canon, &missing) != 0)
@@ -171,10 +176,12 @@ static void read_config(void)
         cow_say("ignoring COWLINK_LOG: cannot make its path absolute", (char *)0);
         cfg.log[0] = 0;
     }
+    /* Empty counts as unset, as the cowlink command reads it: an empty
+       list would otherwise leave no store at all to protect. */
     v = getenv("COWLINK_STORE");
-    if (!v)
+    if (!v || !*v)
         v = getenv("NIX_STORE");
-    read_stores(v ? v : "/nix/store");
+    read_stores(v && *v ? v : "/nix/store");
     /* The log is written with raw calls: it must not be a store file. */
     if (cfg.log[0] == '/') {
         char canon[PATH_MAX];

@@ -240,3 +240,16 @@ WANT_locked_ancestor_chmod='root-rw:EROFS'
 WANT_locked_ancestor_utimes='root-rw:EROFS'
 MODES_locked_ancestor_chmod=root-rw
 MODES_locked_ancestor_utimes=root-rw
+
+# 20. Configuration: an empty COWLINK_STORE counts as unset, as the cowlink
+#     command reads it (NIX_STORE, else /nix/store), never as "no store";
+#     store directories past the 16th are ignored with one line.
+add empty_cowlink_store stores_past_16
+one empty_cowlink_store 'COWLINK_STORE= NIX_STORE=$STORE $CALLS append a.txt' '*:ok'
+check_empty_cowlink_store() { is_private a.txt && content a.txt $'oldx'; }
+one stores_past_16 'COWLINK_STORE=$STORE$(printf ":/nonexistent/s%s" $(seq 17)) $CALLS append a.txt' '*:ok'
+BITES_stores_past_16=no # the old library said it once per directory
+check_stores_past_16() {
+    is_private a.txt && [ "$(grep -c 'at most 16' "$T/stderr")" = 1 ] ||
+        { echo "  stderr: $(cat "$T/stderr")"; return 1; }
+}
