@@ -168,7 +168,7 @@ int cow_has_links(int dirfd, const char *path, int follow)
 }
 
 /* Collapse "//", "/./" and "/.." without looking at the file system. */
-static void lexical(const char *in, char out[PATH_MAX])
+void cow_lexical(const char *in, char out[PATH_MAX])
 {
     size_t len = 0, n;
     const char *p = in, *end;
@@ -203,7 +203,7 @@ static int named_directly(const char *abs, const char *target)
     const char *prefix, *canon;
     size_t len;
 
-    lexical(abs, lex);
+    cow_lexical(abs, lex);
     for (int i = 0; (canon = cow_store_prefix(i, 1)); i++)
         for (int c = 0; c < 2; c++) {
             prefix = cow_store_prefix(i, c);
@@ -275,6 +275,33 @@ static void dir_part(const char *path, char out[PATH_MAX])
     out[len] = 0;
 }
 
+/* A store entry named directly: the caller's business, unless the build's
+   own outputs are known (COWLINK_OUTPUTS), and then it is not one of them
+   (cow_in_store leaves them out). */
+static int direct_kind(void)
+{
+    return cow_outputs_set() ? COW_STORE : COW_PLAIN;
+}
+
+/* With the build's outputs known, a path with no symlink on the way is
+   still a store entry when it lies in a store outside them.  No symlink
+   on the way: the lexical form of its absolute path is its canonical one. */
+int cow_classify_direct(int dirfd, const char *path, struct cow_link *link)
+{
+    char abs[PATH_MAX];
+    struct stat st;
+
+    link->target[0] = 0;
+    link->missing = 0;
+    if (!path || !path[0] || cow_abs_path(dirfd, path, abs))
+        return COW_PLAIN; /* the kernel fails an empty path; a long one gave ENAMETOOLONG */
+    cow_lexical(abs, link->target);
+    if (!cow_in_store(link->target))
+        return COW_PLAIN;
+    link->missing = sys_fstatat(AT_FDCWD, link->target, &st, AT_SYMLINK_NOFOLLOW) < 0;
+    return COW_STORE;
+}
+
 /* The store entry a path names as a whole (a directory, a trailing slash,
    "." or ".."): inside a store when reached through a symlink. */
 static int whole(int dirfd, const char *path, const char *abs, struct cow_link *link)
@@ -283,8 +310,9 @@ static int whole(int dirfd, const char *path, const char *abs, struct cow_link *
 
     if (err)
         return after_error(err, dirfd, path, 1);
-    return cow_in_store(link->target) && !named_directly(abs, link->target) ? COW_INSIDE
-                                                                           : COW_PLAIN;
+    if (!cow_in_store(link->target))
+        return COW_PLAIN;
+    return named_directly(abs, link->target) ? direct_kind() : COW_INSIDE;
 }
 
 /* What (dirfd, path) is to cowlink: enum cow_kind in cowlink.h.  follow:
@@ -336,8 +364,10 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
         struct stat st;
         link->missing = sys_fstatat(AT_FDCWD, link->target, &st, AT_SYMLINK_NOFOLLOW) < 0;
     }
-    if (!cow_in_store(link->target) || named_directly(abs, link->target))
+    if (!cow_in_store(link->target))
         return COW_PLAIN;
+    if (named_directly(abs, link->target))
+        return direct_kind();
     return follow && got > 0 && !cow_in_store(dir) ? COW_LINK : COW_INSIDE;
 }
 

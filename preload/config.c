@@ -3,6 +3,10 @@
  *   COWLINK_STORE    colon-separated store directories, at most 16
  *                    (default: $NIX_STORE, else /nix/store; empty
  *                    counts as unset)
+ *   COWLINK_OUTPUTS  colon-separated store paths, the running build's own
+ *                    outputs: not part of the store for cowlink, and
+ *                    every other store entry is refused even when named
+ *                    directly
  *   COWLINK=0        pure pass-through
  *   COWLINK_LOG      file that receives one line per event
  *   COWLINK_VERBOSE  1: events on stderr too
@@ -18,6 +22,7 @@
 #include "sys.h"
 
 #define MAX_STORES 16
+#define MAX_OUTPUTS 16
 
 static struct {
     int enabled, verbose;
@@ -29,6 +34,9 @@ static struct {
     dev_t dev[MAX_STORES];            /* the store directory's identity, */
     ino_t ino[MAX_STORES];            /* to know it under another path */
     char log[PATH_MAX];
+    int outputs_set, noutputs, outputs_dropped;
+    /* each output as written and under the canonical store directory */
+    char output[MAX_OUTPUTS][2][PATH_MAX];
 } cfg;
 
 static int state; /* 0 unread, 1 being read, 2 ready */
@@ -161,6 +169,73 @@ static void read_stores(const char *list)
     }
 }
 
+/* One of the build's outputs: lexically normal, as written and with its
+   store prefix in canonical form (targets are compared canonical). */
+static void add_output(const char *path, size_t len)
+{
+    char raw[PATH_MAX], canon[PATH_MAX];
+    int n = cfg.noutputs;
+    size_t plen, slen, rest;
+
+    if (len == 0)
+        return;
+    if (len >= PATH_MAX || path[0] != '/') {
+        cow_say("ignoring an entry of COWLINK_OUTPUTS: not an absolute path", (char *)0);
+        return;
+    }
+    memcpy(raw, path, len);
+    raw[len] = 0;
+    if (n >= MAX_OUTPUTS) {
+        if (cfg.outputs_dropped++ == 0)
+            cow_say("ignoring output ", raw, " and any after it: at most 16 are used",
+                    (char *)0);
+        return;
+    }
+    cow_lexical(raw, cfg.output[n][0]);
+    strcpy(cfg.output[n][1], cfg.output[n][0]);
+    for (int i = 0; i < cfg.nstores; i++) {
+        plen = strlen(cfg.raw[i]);
+        slen = strlen(cfg.store[i]);
+        rest = strlen(cfg.output[n][0]) - plen;
+        if (strncmp(cfg.output[n][0], cfg.raw[i], plen) == 0 && slen + rest < PATH_MAX) {
+            memcpy(canon, cfg.store[i], slen);
+            memcpy(canon + slen, cfg.output[n][0] + plen, rest + 1);
+            strcpy(cfg.output[n][1], canon);
+            break;
+        }
+    }
+    cfg.noutputs++;
+}
+
+static void read_outputs(const char *list)
+{
+    const char *p = list, *colon;
+
+    cfg.outputs_set = 1;
+    for (;;) {
+        colon = strchr(p, ':');
+        add_output(p, colon ? (size_t)(colon - p) : strlen(p));
+        if (!colon)
+            break;
+        p = colon + 1;
+    }
+}
+
+/* path is an output or lies below one (on a component boundary). */
+static int in_output(const char *path)
+{
+    size_t len;
+
+    for (int i = 0; i < cfg.noutputs; i++)
+        for (int form = 0; form < 2; form++) {
+            len = strlen(cfg.output[i][form]);
+            if (strncmp(path, cfg.output[i][form], len) == 0 &&
+                (path[len] == 0 || path[len] == '/'))
+                return 1;
+        }
+    return 0;
+}
+
 static void read_config(void)
 {
     const char *v;
@@ -182,6 +257,9 @@ static void read_config(void)
     if (!v || !*v)
         v = getenv("NIX_STORE");
     read_stores(v && *v ? v : "/nix/store");
+    v = getenv("COWLINK_OUTPUTS");
+    if (v && *v)
+        read_outputs(v);
     /* The log is written with raw calls: it must not be a store file. */
     if (cfg.log[0] == '/') {
         char canon[PATH_MAX];
@@ -254,7 +332,13 @@ int cow_logging(void)
 int cow_in_store(const char *path)
 {
     ensure_config();
-    return in_store(path);
+    return in_store(path) && !(cfg.noutputs && in_output(path));
+}
+
+int cow_outputs_set(void)
+{
+    ensure_config();
+    return cfg.outputs_set;
 }
 
 int cow_store_device(dev_t dev)

@@ -41,7 +41,8 @@ int cow_enabled(void);             /* COWLINK is not 0 */
 int cow_logging(void);             /* events go somewhere */
 int cow_verbose(void);
 const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
-int cow_in_store(const char *canonical_path);
+int cow_in_store(const char *canonical_path); /* the build's outputs are not */
+int cow_outputs_set(void);         /* COWLINK_OUTPUTS names the build's outputs */
 int cow_store_device(dev_t dev);   /* some store lives on this device */
 const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
 
@@ -54,6 +55,9 @@ enum cow_kind {
                     symlink: nothing can be made private, writes are refused */
     COW_UNKNOWN, /* symlinks on the way that could not be followed (no /proc,
                     a path too long): refused, never passed */
+    COW_STORE,   /* a store entry named directly while the build's own
+                    outputs are known (COWLINK_OUTPUTS), and not one of
+                    them: writes are refused */
 };
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
@@ -64,6 +68,8 @@ int cow_dir_path(int dirfd, char out[PATH_MAX]);
 int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX]);
 int cow_has_links(int dirfd, const char *path, int follow);
 int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link);
+int cow_classify_direct(int dirfd, const char *path, struct cow_link *link);
+void cow_lexical(const char *in, char out[PATH_MAX]);
 int cow_fd_in_store(int fd, char target[PATH_MAX]);
 
 /* copy.c */

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -299,6 +300,17 @@ WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size
 WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0)
 WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0)
 WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0)
+/* The mkstemp family creates a name from a template (glibc's own opens are
+   out of our sight): it is checked as a create of that name. */
+WRITES(int, -1, mkstemp,      (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkstemp64,    (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkostemp,     (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkostemp64,   (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkstemps,     (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkstemps64,   (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkostemps,    (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkostemps64,  (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
+WRITES(char *, NULL, mkdtemp, (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
 
 FDS(fchmod,       (int fd, mode_t m),                                         (fd, m),          fd, META)
 FDS(fchown,       (int fd, uid_t u, gid_t g),                                 (fd, u, g),       fd, cow_chown_how(u, g))

@@ -207,6 +207,8 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
     return err;
 }
 
+#define OUTSIDE_OUTPUTS "it lies in the store, outside the build's own outputs (COWLINK_OUTPUTS)"
+
 /* Before a call that may write through (dirfd, path).  Returns 0 to go on
    with the call, COW_DONE when it has nothing to do and must succeed, or
    the errno to fail it with. */
@@ -227,11 +229,19 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
         return cow_before_fd(op, dirfd, how);
     }
     if (!cow_has_links(dirfd, path, follow)) {
+        /* No symlink on the way: the caller's business, unless the build's
+           outputs are known and the path is a store entry outside them. */
+        err = cow_outputs_set() && cow_classify_direct(dirfd, path, &link) == COW_STORE
+                  ? refuse(op, path, how, &link, OUTSIDE_OUTPUTS)
+                  : 0;
         errno = saved;
-        return 0;
+        return err;
     }
     switch (cow_classify(dirfd, path, follow, &link)) {
     case COW_PLAIN:
+        break;
+    case COW_STORE:
+        err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
         break;
     case COW_LINK:
         err = through_link(op, dirfd, path, how, create_mode, &link);

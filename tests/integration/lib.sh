@@ -54,6 +54,7 @@ enter_mode() {
 
 # Empty the store and the work dir; the case then adds its files.
 fresh() {
+    SUM_SKIP=
     chmod -R u+w "$STORE_SRC" "$W" 2>/dev/null
     rm -rf "${STORE_SRC:?}"/* "$W"
     mkdir -p "$W"
@@ -79,11 +80,14 @@ seal() {
 # modification and change times, link counts, owners, content, extended
 # attributes, file flags and inode versions (where the file system has
 # them).
+# SUM_SKIP names a store entry left out (a build's own output, which the
+# build may change); fresh resets it.
 store_sum() {
-    (cd "$STORE_SRC" && find . -printf '%y %m %s %T@ %C@ %n %u:%g %p %l\n' | LC_ALL=C sort &&
-        find . -type f -exec sha256sum {} + | LC_ALL=C sort &&
-        getfattr -R -d -m - --absolute-names . 2>/dev/null | LC_ALL=C sort
-        lsattr -R -a -v . 2>/dev/null | LC_ALL=C sort) | sha256sum | cut -c1-16
+    local skip=(-path "./${SUM_SKIP:-/}" -prune -o)
+    (cd "$STORE_SRC" && find . "${skip[@]}" -printf '%y %m %s %T@ %C@ %n %u:%g %p %l\n' | LC_ALL=C sort &&
+        find . "${skip[@]}" -type f -exec sha256sum {} + | LC_ALL=C sort &&
+        find . "${skip[@]}" -print0 | xargs -0 getfattr -d -m - --absolute-names 2>/dev/null | LC_ALL=C sort
+        find . "${skip[@]}" -print0 | xargs -0 lsattr -d -a -v 2>/dev/null | LC_ALL=C sort) | sha256sum | cut -c1-16
 }
 
 # as_user CMD: run a shell command in the work dir as the mode's user,

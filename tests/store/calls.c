@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,16 @@ int main(int argc, char **argv)
         return said(write_line(open(p, O_WRONLY | O_TRUNC | O_DIRECTORY)));
     if (!strcmp(op, "trunc_direct"))
         return opened(open(p, O_WRONLY | O_TRUNC | O_DIRECT)); /* no aligned write */
+    if (!strcmp(op, "mkstemp")) {
+        char t[PATH_MAX];
+        snprintf(t, sizeof t, "%s", p);
+        return opened(mkstemp(t));
+    }
+    if (!strcmp(op, "mkdtemp")) {
+        char t[PATH_MAX];
+        snprintf(t, sizeof t, "%s", p);
+        return said(mkdtemp(t) ? 0 : -1);
+    }
     if (!strcmp(op, "create"))
         return said(write_line(open(p, O_WRONLY | O_CREAT, octal(a))));
     if (!strcmp(op, "create_excl"))

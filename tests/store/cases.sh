@@ -253,3 +253,39 @@ check_stores_past_16() {
     is_private a.txt && [ "$(grep -c 'at most 16' "$T/stderr")" = 1 ] ||
         { echo "  stderr: $(cat "$T/stderr")"; return 1; }
 }
+
+# 21. The mkstemp family creates a name: below a link to a store directory
+#     it is refused like any create (sed -i through such a link).
+add mkstemp_below_dirlink mkdtemp_below_dirlink sed_below_dirlink
+one mkstemp_below_dirlink '$CALLS mkstemp pkgdir/tmpXXXXXX' "$REFUSED"
+one mkdtemp_below_dirlink '$CALLS mkdtemp pkgdir/tmpXXXXXX' "$REFUSED"
+one sed_below_dirlink 'sed -i s/old/new/ pkgdir/a.txt 2>/dev/null; echo $?' '*:4'
+
+# 22. The build's own outputs (COWLINK_OUTPUTS, set by the setup hook):
+#     every other store entry is refused even when named directly (SQLite's
+#     readlink-then-open and its journal, sed -i --follow-symlinks), and
+#     descriptor calls on read-only files of an output behave as without
+#     cowlink (cp -p, tar -x into $out).
+own() { base; store_file out/ro.txt ro; SUM_SKIP=out; }
+# own_case NAME CALL [WANT]: CALL with COWLINK_OUTPUTS naming out and out-dev
+own_case() {
+    eval "setup_$1() { own; }"
+    eval "CALL_$1=\$outs' '\$2"
+    [ $# -lt 3 ] || eval "WANT_$1=\$3"
+    add "$1"
+}
+outs='COWLINK_OUTPUTS=$STORE/out:$STORE/out-dev'
+own_case outputs_other_open '$CALLS append $STORE/pkg/a.txt' "$REFUSED"
+own_case outputs_other_journal '$CALLS create $STORE/pkg/a.txt-journal 644' "$REFUSED"
+own_case outputs_other_mkstemp '$CALLS mkstemp $STORE/pkg/tmpXXXXXX' "$REFUSED"
+own_case outputs_other_fd '$CALLS fd fchmod $STORE/pkg/a.txt' "$NOT_OWNER"
+own_case outputs_sed_follow 'sed -i --follow-symlinks s/old/new/ a.txt 2>/dev/null; echo $?' '*:4'
+check_outputs_sed_follow() { is_link a.txt; }
+# The build's own output is root's here: as nobody it cannot be written.
+for c in fchmod futimens fchown; do
+    own_case "outputs_own_$c" "\$CALLS fd $c \$STORE/out/ro.txt"
+    eval "MODES_outputs_own_$c='root-rw root-ro' BITES_outputs_own_$c=no"
+done # they hold cowlink to the plain call: the old library refused them
+own_case outputs_own_append '$CALLS append $STORE/out/ro.txt'
+MODES_outputs_own_append='root-rw root-ro'
+BITES_outputs_own_append=no # passed before too: named directly
