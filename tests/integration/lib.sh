@@ -83,7 +83,8 @@ seal() {
 # SUM_SKIP names a store entry left out (a build's own output, which the
 # build may change); fresh resets it.
 store_sum() {
-    local skip=(-path "./${SUM_SKIP:-/}" -prune -o)
+    local skip=()
+    [ -z "${SUM_SKIP:-}" ] || skip=(-path "./$SUM_SKIP" -prune -o)
     (cd "$STORE_SRC" && find . "${skip[@]}" -printf '%y %m %s %T@ %C@ %n %u:%g %p %l\n' | LC_ALL=C sort &&
         find . "${skip[@]}" -type f -exec sha256sum {} + | LC_ALL=C sort &&
         find . "${skip[@]}" -print0 | xargs -0 getfattr -d -m - --absolute-names 2>/dev/null | LC_ALL=C sort
