@@ -347,6 +347,15 @@ int cow_store_device(dev_t dev)
     return on_a_store_device(dev);
 }
 
+int cow_store_root(dev_t dev, ino_t ino)
+{
+    ensure_config();
+    for (int i = 0; i < cfg.nstores; i++)
+        if (cfg.ino[i] && cfg.dev[i] == dev && cfg.ino[i] == ino)
+            return 1;
+    return 0;
+}
+
 const char *cow_store_prefix(int i, int canonical)
 {
     ensure_config();

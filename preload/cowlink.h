@@ -30,6 +30,7 @@ enum {
     COW_NAME = 128,     /* creates, removes or renames the name itself */
     COW_FD_EMPTY = 256, /* an empty path means the directory fd itself */
     COW_DIRECT = 512,   /* O_DIRECT: the private file must accept it too */
+    COW_OPENS = 1024,   /* opens a descriptor: a full table fails it first */
 };
 #define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
 #define COW_FAILED(how) ((how) >> 16)
@@ -44,6 +45,7 @@ const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
 int cow_in_store(const char *canonical_path); /* the build's outputs are not */
 int cow_outputs_set(void);         /* COWLINK_OUTPUTS names the build's outputs */
 int cow_store_device(dev_t dev);   /* some store lives on this device */
+int cow_store_root(dev_t dev, ino_t ino); /* a store directory itself */
 const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
 
 /* classify.c: what a path is to cowlink */
@@ -108,6 +110,7 @@ int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);
 int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino);
 void cow_opened(int dirfd, const char *path, int fd, int for_writing);
+void cow_cwd_changed(void);
 int cow_access_granted(int dirfd, const char *path, int amode, int flags);
 struct cow_seen {
     int linked;
@@ -148,6 +151,8 @@ static inline int cow_open_how(int flags)
         return (flags & O_CREAT) ? COW_CREAT | COW_FAILS(EINVAL) : 0;
     if (how && (flags & O_DIRECT))
         how |= COW_DIRECT;
+    if (how)
+        how |= COW_OPENS;
     /* O_NOFOLLOW fails with ELOOP on a link, and O_CREAT|O_EXCL never
        follows one: only the directory holding the name matters. */
     if (how && ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))

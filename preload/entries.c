@@ -72,7 +72,7 @@ static void *next_of(void **slot, const char *name)
 #define META COW_WRITE | COW_META
 #define TIMES(t) ((t) ? META : META | COW_WRITE_PERM)
 #define XATTR META | COW_WRITE_PERM
-#define CREATES (COW_WRITE | COW_TRUNC | COW_CREAT)
+#define CREATES (COW_WRITE | COW_TRUNC | COW_CREAT | COW_OPENS)
 #define TRUNCATES(n) ((n) < 0 ? COW_WRITE | COW_FAILS(EINVAL) : (n) ? COW_WRITE : COW_WRITE | COW_TRUNC)
 #define LINKS(f) ((f) & (AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) ? COW_HARDLINK | EMPTY(f) : COW_NAME)
 
@@ -265,6 +265,18 @@ static void *next_of(void **slot, const char *name)
         return r;                                                             \
     }
 
+/* chdir and fchdir: the working directory is looked at again (is it a
+   store directory?) when a relative name is next written. */
+#define CHDIRS(name, params, args)                                            \
+    ENTRY(int, name, params)                                                  \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        int r = next args;                                                    \
+        if (r == 0)                                                           \
+            cow_cwd_changed();                                                \
+        return r;                                                             \
+    }
+
 /* clang-format off */
 OPENS(open,           (const char *p, int f, ...),           (p, f, mode),    AT_FDCWD, p)
 OPENS(open64,         (const char *p, int f, ...),           (p, f, mode),    AT_FDCWD, p)
@@ -275,6 +287,8 @@ CREATS(creat64)
 REOPENS(freopen)
 REOPENS(freopen64)
 IOCTLS(ioctl)
+CHDIRS(chdir,  (const char *p), (p))
+CHDIRS(fchdir, (int fd),        (fd))
 
 OPENS_FORTIFIED(__open_2,     (const char *p, int f),        (p, f),    AT_FDCWD, p)
 OPENS_FORTIFIED(__open64_2,   (const char *p, int f),        (p, f),    AT_FDCWD, p)

@@ -180,6 +180,14 @@ static int refuse(const char *op, const char *path, int how, const struct cow_li
     return err;
 }
 
+/* A call that opens a descriptor fails first with a full descriptor
+   table (the kernel takes the number before it looks at the path): when
+   the private copy could not be made for that reason, so would the call. */
+static int table_full(int err, int how)
+{
+    return (how & COW_OPENS) && (err == EMFILE || err == ENFILE);
+}
+
 /* A write through a link, outside any store, to a store entry. */
 static int through_link(const char *op, int dirfd, const char *path, int how,
                         mode_t create_mode, const struct cow_link *link)
@@ -202,12 +210,15 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
     if (!writes(how, link))
         return 0;
     err = cow_materialize(op, dirfd, path, how, create_mode);
-    if (err && err != EAGAIN && (would = error_without(how, link)))
+    if (err && err != EAGAIN && !table_full(err, how) && (would = error_without(how, link)))
         err = would;
     return err;
 }
 
+#define THROUGH_DIR_FD "it lies in a read-only store directory, open by descriptor or as the working directory"
 #define OUTSIDE_OUTPUTS "it lies in the store, outside the build's own outputs (COWLINK_OUTPUTS)"
+
+static int below_store_dir_fd(int dirfd, const char *path);
 
 /* Before a call that may write through (dirfd, path).  Returns 0 to go on
    with the call, COW_DONE when it has nothing to do and must succeed, or
@@ -216,6 +227,7 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode)
 {
     struct cow_link link;
+    struct stat st;
     char probe[1];
     int saved = errno, err = 0, follow = how & COW_FOLLOWS;
 
@@ -229,11 +241,17 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
         return cow_before_fd(op, dirfd, how);
     }
     if (!cow_has_links(dirfd, path, follow)) {
-        /* No symlink on the way: the caller's business, unless the build's
-           outputs are known and the path is a store entry outside them. */
-        err = cow_outputs_set() && cow_classify_direct(dirfd, path, &link) == COW_STORE
-                  ? refuse(op, path, how, &link, OUTSIDE_OUTPUTS)
-                  : 0;
+        /* No symlink on the way from dirfd: the caller's business, unless
+           dirfd is a read-only store directory, or the build's outputs are
+           known and the path is a store entry outside them. */
+        if (below_store_dir_fd(dirfd, path)) {
+            if (cow_abs_path(dirfd, path, link.target))
+                strcpy(link.target, "?");
+            link.missing = sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0;
+            err = refuse(op, path, how, &link, THROUGH_DIR_FD);
+        } else if (cow_outputs_set() && cow_classify_direct(dirfd, path, &link) == COW_STORE) {
+            err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
+        }
         errno = saved;
         return err;
     }
@@ -370,6 +388,15 @@ int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino)
     return cow_view_recorded(fd, dev, ino);
 }
 
+/* A read-only regular file on a store's device, opened through a store
+   link: its descriptor shows the write bit, as the link's stat does. */
+static int read_only_store_link(int dirfd, const char *path, const struct stat *st,
+                                struct cow_link *link)
+{
+    return !(st->st_mode & S_IWUSR) && cow_store_device(st->st_dev) &&
+           store_link(dirfd, path, link);
+}
+
 /* After an open of (dirfd, path) returned fd.  An open for writing went
    through a private file, if any: only forget what fd meant before.  A
    read-only open of a read-only store file through a store link is
@@ -383,11 +410,65 @@ void cow_opened(int dirfd, const char *path, int fd, int for_writing)
     if (fd < 0)
         return;
     cow_view_forget(fd);
-    if (!for_writing && cow_enabled() && sys_fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        !(st.st_mode & S_IWUSR) && cow_store_device(st.st_dev) &&
-        store_link(dirfd, path, &link))
+    if (!for_writing && cow_enabled() && sys_fstat(fd, &st) == 0 &&
+        S_ISREG(st.st_mode) && read_only_store_link(dirfd, path, &st, &link))
         cow_view_remember(fd, st.st_dev, st.st_ino);
     errno = saved;
+}
+
+/* Is the directory open as fd (AT_FDCWD: the working directory) a
+   read-only store directory, or a store directory itself (1775)? */
+static int store_dir(int fd)
+{
+    char target[PATH_MAX];
+    struct stat st;
+
+    if (sys_fstatat(fd, ".", &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
+        !cow_store_device(st.st_dev) ||
+        ((st.st_mode & S_IWUSR) && !cow_store_root(st.st_dev, st.st_ino)))
+        return 0;
+    if (fd != AT_FDCWD)
+        return cow_fd_in_store(fd, target) != 0; /* -1, cannot tell: refused */
+    return cow_dir_path(AT_FDCWD, target) == 0 && cow_in_store(target);
+}
+
+/* Whether the working directory is a store directory: -1 not known (at
+   start, and after every chdir), else store_dir(AT_FDCWD).  One fstat the
+   first time a relative name is written after a change. */
+static int cwd_in_store = -1;
+
+void cow_cwd_changed(void)
+{
+    __atomic_store_n(&cwd_in_store, -1, __ATOMIC_RELAXED);
+}
+
+static int cwd_is_store_dir(void)
+{
+    int known = __atomic_load_n(&cwd_in_store, __ATOMIC_RELAXED);
+
+    if (known < 0) {
+        known = store_dir(AT_FDCWD);
+        __atomic_store_n(&cwd_in_store, known, __ATOMIC_RELAXED);
+    }
+    return known;
+}
+
+/* Is (dirfd, path) a name relative to a read-only store directory, open
+   by descriptor or as the working directory?  Then a write to it is
+   refused as the same name by path through a link is: programs open a
+   directory once, through a link perhaps, and work relative to it (cp
+   FILE DIR, rm -rf DIR/, tar -C, and the descriptors fts dups), or chdir
+   into it (mkdir -p).  A build's own directories are writable while it
+   writes them.  One fstat for a descriptor. */
+static int below_store_dir_fd(int dirfd, const char *path)
+{
+    char byte[1];
+
+    /* The kernel reads the pointer first: a bad one is its EFAULT. */
+    if (!path || (sys_readlinkat(AT_FDCWD, path, byte, 1) < 0 && errno == EFAULT) ||
+        path[0] == '/')
+        return 0;
+    return dirfd == AT_FDCWD ? cwd_is_store_dir() : dirfd >= 0 && store_dir(dirfd);
 }
 
 /* access(W_OK) refused a store link: grant it when a write could succeed,

@@ -205,6 +205,30 @@ static int fd_view(const char *how, const char *path)
     return 0;
 }
 
+/* A call relative to a directory descriptor: at DIR OP NAME, OP one of
+   mkdir, create, unlink, chmod, rename (NAME to NAME.moved). */
+static int at_dir(const char *dir, const char *op, const char *name)
+{
+    int d = open(dir, O_RDONLY | O_DIRECTORY), r;
+    char moved[PATH_MAX];
+
+    if (d < 0)
+        return said(-1);
+    if (!strcmp(op, "mkdir"))
+        r = mkdirat(d, name, 0755);
+    else if (!strcmp(op, "create"))
+        r = (r = openat(d, name, O_WRONLY | O_CREAT, 0644)) < 0 ? -1 : close(r);
+    else if (!strcmp(op, "unlink"))
+        r = unlinkat(d, name, 0);
+    else if (!strcmp(op, "chmod"))
+        r = fchmodat(d, name, 0777, 0);
+    else {
+        snprintf(moved, sizeof moved, "%s.moved", name);
+        r = renameat(d, name, d, moved);
+    }
+    return said(r);
+}
+
 /* Fill the descriptor table (a low limit, then dups up to it), so that
    no open can succeed, cowlink's own included. */
 static void fill_fd_table(void)
@@ -300,6 +324,8 @@ int main(int argc, char **argv)
         printf("%o\n", st.st_mode & 07777);
         return 0;
     }
+    if (!strcmp(op, "at"))
+        return at_dir(p, a, b);
     if (!strcmp(op, "fd_view"))
         return fd_view(p, a);
     if (!strcmp(op, "deep_cwd"))

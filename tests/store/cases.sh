@@ -289,3 +289,22 @@ done # they hold cowlink to the plain call: the old library refused them
 own_case outputs_own_append '$CALLS append $STORE/out/ro.txt'
 MODES_outputs_own_append='root-rw root-ro'
 BITES_outputs_own_append=no # passed before too: named directly
+
+# 23. A read-only store directory open by descriptor (opened through a
+#     link to it, as cp FILE DIR, rm -rf DIR/ and tar -C do, or dup'ed by
+#     fts): names created, removed or changed relative to it are refused
+#     as the same names by path through the link are.
+add at_dirlink_mkdir at_dirlink_create at_dirlink_unlink at_dirlink_chmod at_dirlink_rename
+add at_storeroot_mkdir at_dirlink_sub_create rm_rf_dirlink cp_into_dirlink
+for op in mkdir:d create:new unlink:a.txt chmod:a.txt rename:a.txt; do
+    one "at_dirlink_${op%%:*}" "\$CALLS at pkgdir ${op%%:*} ${op#*:}" "$REFUSED"
+done
+WANT_at_dirlink_chmod=$NOT_OWNER
+one at_storeroot_mkdir '$CALLS at s mkdir d' "$REFUSED"
+one at_dirlink_sub_create '$CALLS at pkgdir/sub create new' "$REFUSED"
+one rm_rf_dirlink 'rm -rf pkgdir/ 2>/dev/null; echo $?' '*:1'
+one cp_into_dirlink 'echo x >f && cp f pkgdir 2>/dev/null; echo $?' '*:1'
+# ... and as the working directory (mkdir -p chdirs into each directory).
+add mkdir_p_dirlink cwd_dirlink_create
+one mkdir_p_dirlink 'mkdir -p pkgdir/x/y 2>/dev/null; echo $?' '*:1'
+one cwd_dirlink_create 'cd pkgdir && $CALLS create new 644' "$REFUSED"
