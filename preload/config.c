@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "cowlink.h"
 #include "sys.h"
@@ -116,6 +117,185 @@ static int is_a_store_dir(const char *dir)
     return 0;
 }
 
+/* One store path bind-mounted elsewhere (not the store directory itself)
+   has no store directory among its parents: the mount table says where it
+   comes from.  A mount on a store's device whose root, inside that file
+   system, lies at or below the store directory's place in it shows store
+   entries under its mount point.  Read once, the first time a path on a
+   store's device is not otherwise found in a store; mounts made later are
+   not seen. */
+#define MAX_ALIASES 16
+#define MOUNTINFO_MAX (256 * 1024)
+
+static struct {
+    int n;
+    char prefix[MAX_ALIASES][PATH_MAX]; /* mount points, with a trailing '/' */
+} aliases;
+static int aliases_state; /* 0 unread, 1 being read, 2 ready */
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+    char *out = s;
+
+    for (; *s; s++) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+            s[3] >= '0' && s[3] <= '7') {
+            *out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+            s += 3;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = 0;
+}
+
+struct mount_line {
+    dev_t dev;
+    char *root, *point;
+};
+
+/* Split one line of /proc/self/mountinfo (modified in place). */
+static int parse_mount(char *line, struct mount_line *m)
+{
+    char *field[5], *p = line;
+    unsigned long major, minor;
+
+    for (int i = 0; i < 5; i++) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return -1;
+        field[i] = p;
+        while (*p && *p != ' ')
+            p++;
+        if (*p)
+            *p++ = 0;
+    }
+    major = strtoul(field[2], &p, 10);
+    if (*p != ':')
+        return -1;
+    minor = strtoul(p + 1, NULL, 10);
+    m->dev = makedev(major, minor);
+    m->root = field[3];
+    m->point = field[4];
+    unescape(m->root);
+    unescape(m->point);
+    return 0;
+}
+
+/* Does the mount point (as mountinfo writes it) hold path, on a component
+   boundary?  Its length, or -1. */
+static long holds(const char *point, const char *path)
+{
+    size_t len = strcmp(point, "/") ? strlen(point) : 0;
+
+    return strncmp(path, point, len) == 0 && (path[len] == '/' || path[len] == 0) ? (long)len
+                                                                                : -1;
+}
+
+/* One line of mountinfo at a time, copied out of text (from *at). */
+static int next_mount(const char *text, size_t *at, char line[], size_t size,
+                      struct mount_line *m)
+{
+    while (text[*at]) {
+        size_t end = *at;
+        while (text[end] && text[end] != '\n')
+            end++;
+        size_t n = end - *at < size - 1 ? end - *at : size - 1;
+        memcpy(line, text + *at, n);
+        line[n] = 0;
+        *at = text[end] ? end + 1 : end;
+        if (parse_mount(line, m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static char mountinfo[MOUNTINFO_MAX];
+
+static void add_alias(const char *point)
+{
+    int n = aliases.n;
+
+    if (n == MAX_ALIASES || with_slash(aliases.prefix[n], point, strlen(point)) < 0)
+        return;
+    aliases.n++;
+}
+
+/* The mounts that show the part of store i's file system at or below the
+   store directory (its own mount and bind mounts of it or of its
+   entries). */
+static void store_aliases(int i)
+{
+    char line[2 * PATH_MAX + 256], rel[PATH_MAX] = "", root[PATH_MAX];
+    struct mount_line m;
+    size_t at = 0, rel_len;
+    long best = -1, len;
+
+    while (next_mount(mountinfo, &at, line, sizeof line, &m)) {
+        len = holds(m.point, cfg.store[i]);
+        if (m.dev != cfg.dev[i] || len <= best)
+            continue;
+        const char *from = strcmp(m.root, "/") ? m.root : "";
+        if (strlen(from) + strlen(cfg.store[i] + len) >= PATH_MAX)
+            continue;
+        best = len;
+        strcpy(rel, from);
+        strcat(rel, cfg.store[i] + len);
+    }
+    rel_len = strlen(rel);
+    if (best < 0 || rel_len == 0)
+        return;
+    at = 0;
+    while (next_mount(mountinfo, &at, line, sizeof line, &m)) {
+        if (m.dev != cfg.dev[i] || with_slash(root, m.root, strlen(m.root)) < 0)
+            continue;
+        if (strncmp(root, rel, rel_len) == 0 && strcmp(m.point, "/"))
+            add_alias(m.point);
+    }
+}
+
+static void read_aliases(void)
+{
+    int fd = sys_openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC, 0);
+    size_t len = 0;
+    long got;
+
+    if (fd < 0)
+        return;
+    while (len < sizeof mountinfo - 1 &&
+           (got = sys_read(fd, mountinfo + len, sizeof mountinfo - 1 - len)) > 0)
+        len += (size_t)got;
+    sys_close(fd);
+    mountinfo[len] = 0;
+    for (int i = 0; i < cfg.nstores; i++)
+        if (cfg.ino[i])
+            store_aliases(i);
+}
+
+/* Is path below a mount that shows store entries?  The mount table is
+   read by the first thread that asks; the others wait for it. */
+static int in_alias(const char *path)
+{
+    int expected = 0;
+
+    if (__atomic_compare_exchange_n(&aliases_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        read_aliases();
+        __atomic_store_n(&aliases_state, 2, __ATOMIC_RELEASE);
+    }
+    while (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) != 2)
+        syscall(SYS_sched_yield);
+    for (int i = 0; i < aliases.n; i++) {
+        size_t len = strlen(aliases.prefix[i]);
+        if (strncmp(path, aliases.prefix[i], len) == 0 ||
+            (strncmp(path, aliases.prefix[i], len - 1) == 0 && path[len - 1] == 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* A store seen under another path (a bind mount): some directory on the
    canonical path is a store directory.  The path is canonical but for a
    last component that may be a link: never follow it.  Only asked when the path's
@@ -141,7 +321,7 @@ static int below_a_store_dir(const char *path)
         while (len > 1 && p[len - 1] != '/')
             len--;
         if (len <= 1)
-            return 0;
+            return on_store_device && in_alias(path);
         p[--len] = 0;
     }
 }
@@ -294,6 +474,10 @@ static void ensure_config(void)
 
 static void read_again_in_child(void)
 {
+    if (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) == 1) {
+        aliases.n = 0;
+        __atomic_store_n(&aliases_state, 0, __ATOMIC_RELEASE);
+    }
     if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 1)
         return;
     memset(&cfg, 0, sizeof cfg);

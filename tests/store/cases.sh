@@ -308,3 +308,19 @@ one cp_into_dirlink 'echo x >f && cp f pkgdir 2>/dev/null; echo $?' '*:1'
 add mkdir_p_dirlink cwd_dirlink_create
 one mkdir_p_dirlink 'mkdir -p pkgdir/x/y 2>/dev/null; echo $?' '*:1'
 one cwd_dirlink_create 'cd pkgdir && $CALLS create new 644' "$REFUSED"
+
+# 24. One store path bind-mounted elsewhere (not the store directory
+#     itself): the mount table says its files are the store's.
+add bind_one_path bind_one_path_fd
+setup_bind_one_path() {
+    base && mkdir -p "$T/onepkg" && mount --bind "$STORE/pkg" "$T/onepkg" &&
+        ln -s "$T/onepkg/a.txt" "$W/one.txt"
+}
+teardown_bind_one_path() { ! mountpoint -q "$T/onepkg" || umount "$T/onepkg"; }
+CALL_bind_one_path='$CALLS append one.txt'
+WANT_bind_one_path='*:ok'
+check_bind_one_path() { is_private one.txt && content one.txt $'oldx'; }
+setup_bind_one_path_fd() { setup_bind_one_path; }
+teardown_bind_one_path_fd() { teardown_bind_one_path; }
+CALL_bind_one_path_fd='$CALLS fd fchmod one.txt'
+WANT_bind_one_path_fd=$NOT_OWNER
