@@ -231,12 +231,41 @@ static int create(struct job *j)
     return publish(j);
 }
 
+/* Is the directory we hold (and locked) in a store?  Without /proc, it
+   must at least be the directory the path names now. */
+static int held_in_store(struct job *j)
+{
+    char target[PATH_MAX], dir[PATH_MAX];
+    struct stat held, now;
+    int in = cow_fd_in_store(j->dir.fd, target);
+    size_t len = (size_t)(j->name - j->path);
+
+    if (in >= 0)
+        return in;
+    if (len == 0)
+        strcpy(dir, ".");
+    else {
+        memcpy(dir, j->path, len);
+        dir[len] = 0;
+    }
+    return sys_fstat(j->dir.fd, &held) < 0 || sys_fstatat(j->dirfd, dir, &now, 0) < 0 ||
+           held.st_dev != now.st_dev || held.st_ino != now.st_ino;
+}
+
 static int build(struct job *j)
 {
     int err;
 
     if ((err = open_dir(j)))
         return err;
+    /* Everything below acts on the directory we hold, which the path may
+       no longer name: a directory swapped for a link to a store directory
+       before we opened it, and back before we look again, would otherwise
+       receive our temporary file and lose a store entry to the swap. */
+    if (held_in_store(j)) {
+        errno = EROFS;
+        return fail(j, "its directory, as opened, is in the store");
+    }
     /* Another thread or process may have done it while we waited, or
        made the name something we must not touch. */
     switch (cow_classify(j->dirfd, j->path, 1, &j->link)) {
