@@ -93,10 +93,11 @@ int cow_materialize(const char *op, int dirfd, const char *path, int how,
                     mode_t create_mode);
 void cow_after_open(int fd);
 
-/* views.c: descriptors opened through a store link */
-void cow_view_remember(int fd, dev_t dev, ino_t ino);
+/* views.c: the name each descriptor was opened by, read-only */
+#define COW_NAME_KEPT 256 /* longer names are not noted */
+void cow_view_note(int fd, int dirfd, const char *path);
 void cow_view_forget(int fd);
-int cow_view_recorded(int fd, dev_t dev, ino_t ino);
+int cow_view_name(int fd, int *dirfd, char name[COW_NAME_KEPT]);
 
 /* hooks.c: the policies the entry points in entries.c apply */
 int cow_fopen_how(const char *mode);

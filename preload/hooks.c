@@ -383,37 +383,33 @@ int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode)
    through a store link, as stat of the link's name does. */
 int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino)
 {
-    if (!S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled())
-        return 0;
-    return cow_view_recorded(fd, dev, ino);
-}
-
-/* A read-only regular file on a store's device, opened through a store
-   link: its descriptor shows the write bit, as the link's stat does. */
-static int read_only_store_link(int dirfd, const char *path, const struct stat *st,
-                                struct cow_link *link)
-{
-    return !(st->st_mode & S_IWUSR) && cow_store_device(st->st_dev) &&
-           store_link(dirfd, path, link);
-}
-
-/* After an open of (dirfd, path) returned fd.  An open for writing went
-   through a private file, if any: only forget what fd meant before.  A
-   read-only open of a read-only store file through a store link is
-   remembered (views.c).  One fstat for an ordinary file. */
-void cow_opened(int dirfd, const char *path, int fd, int for_writing)
-{
+    char name[COW_NAME_KEPT];
     struct cow_link link;
     struct stat st;
-    int saved = errno;
+    int dirfd, saved, hide;
 
+    if (!S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled() || !cow_store_device(dev) ||
+        !cow_view_name(fd, &dirfd, name))
+        return 0;
+    saved = errno;
+    hide = sys_fstatat(dirfd, name, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino &&
+           store_link(dirfd, name, &link);
+    errno = saved;
+    return hide;
+}
+
+/* After an open of (dirfd, path) returned fd.  A read-only open notes
+   the name (views.c), for fstat; an open for writing went through a
+   private file, if any, and only forgets what fd meant before.  No system
+   call: every open of the process pays this. */
+void cow_opened(int dirfd, const char *path, int fd, int for_writing)
+{
     if (fd < 0)
         return;
-    cow_view_forget(fd);
-    if (!for_writing && cow_enabled() && sys_fstat(fd, &st) == 0 &&
-        S_ISREG(st.st_mode) && read_only_store_link(dirfd, path, &st, &link))
-        cow_view_remember(fd, st.st_dev, st.st_ino);
-    errno = saved;
+    if (for_writing || !cow_enabled())
+        cow_view_forget(fd);
+    else
+        cow_view_note(fd, dirfd, path);
 }
 
 /* Is the directory open as fd (AT_FDCWD: the working directory) a

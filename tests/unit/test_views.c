@@ -1,48 +1,50 @@
-/* The table of descriptors opened through a store link (views.c): an
-   entry holds only while the descriptor holds the same file, is forgotten
-   when the number is handed out again, and a full table gives way. */
+/* The names descriptors were opened by (views.c): noted and forgotten per
+   descriptor, never past the table or for a name too long. */
 #include "fixture.h"
 
-static void remembered_for_its_file_only(void **state)
+static void noted_and_forgotten(void **state)
 {
+    char name[COW_NAME_KEPT];
+    int dirfd = 0;
+
     (void)state;
-    cow_view_remember(7, 1, 100);
-    assert_true(cow_view_recorded(7, 1, 100));
-    assert_false(cow_view_recorded(7, 1, 101)); /* reused for another file */
-    assert_false(cow_view_recorded(7, 2, 100));
-    assert_false(cow_view_recorded(8, 1, 100));
+    cow_view_note(7, AT_FDCWD, "work/a.rlib");
+    assert_true(cow_view_name(7, &dirfd, name));
+    assert_int_equal(dirfd, AT_FDCWD);
+    assert_string_equal(name, "work/a.rlib");
+    assert_false(cow_view_name(8, &dirfd, name));
+    cow_view_note(7, 5, "b"); /* the number reused: the new name */
+    assert_true(cow_view_name(7, &dirfd, name));
+    assert_int_equal(dirfd, 5);
+    assert_string_equal(name, "b");
     cow_view_forget(7);
-    assert_false(cow_view_recorded(7, 1, 100));
+    assert_false(cow_view_name(7, &dirfd, name));
 }
 
-static void remembered_again_replaces(void **state)
+static void long_names_and_high_descriptors_are_not_noted(void **state)
 {
-    (void)state;
-    cow_view_remember(9, 1, 100);
-    cow_view_remember(9, 1, 200);
-    assert_false(cow_view_recorded(9, 1, 100));
-    assert_true(cow_view_recorded(9, 1, 200));
-    cow_view_forget(9);
-}
+    char name[COW_NAME_KEPT], longer[COW_NAME_KEPT + 1];
+    int dirfd;
 
-static void full_table_gives_way(void **state)
-{
     (void)state;
-    for (int fd = 100; fd < 300; fd++)
-        cow_view_remember(fd, 3, (ino_t)fd);
-    assert_true(cow_view_recorded(299, 3, 299)); /* the newest always holds */
-    for (int fd = 100; fd < 300; fd++)
-        cow_view_forget(fd);
-    for (int fd = 100; fd < 300; fd++)
-        assert_false(cow_view_recorded(fd, 3, (ino_t)fd));
+    memset(longer, 'x', COW_NAME_KEPT);
+    longer[COW_NAME_KEPT] = 0;
+    cow_view_note(9, AT_FDCWD, "old");
+    cow_view_note(9, AT_FDCWD, longer); /* and the old name is gone */
+    assert_false(cow_view_name(9, &dirfd, name));
+    cow_view_note(9, AT_FDCWD, NULL);
+    assert_false(cow_view_name(9, &dirfd, name));
+    cow_view_note(100000, AT_FDCWD, "x");
+    assert_false(cow_view_name(100000, &dirfd, name));
+    cow_view_note(-1, AT_FDCWD, "x");
+    assert_false(cow_view_name(-1, &dirfd, name));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(remembered_for_its_file_only),
-        cmocka_unit_test(remembered_again_replaces),
-        cmocka_unit_test(full_table_gives_way),
+        cmocka_unit_test(noted_and_forgotten),
+        cmocka_unit_test(long_names_and_high_descriptors_are_not_noted),
     };
 
     return cmocka_run_group_tests_name("views", tests, NULL, NULL);
