@@ -285,7 +285,9 @@ static int direct_kind(void)
 
 /* With the build's outputs known, a path with no symlink on the way is
    still a store entry when it lies in a store outside them.  No symlink
-   on the way: the lexical form of its absolute path is its canonical one. */
+   on the way: the lexical form of its absolute path is its canonical one,
+   and its name says whether it is in a store (every write of the build
+   asks: no system call but getcwd for a relative name). */
 int cow_classify_direct(int dirfd, const char *path, struct cow_link *link)
 {
     char abs[PATH_MAX];
@@ -296,7 +298,7 @@ int cow_classify_direct(int dirfd, const char *path, struct cow_link *link)
     if (!path || !path[0] || cow_abs_path(dirfd, path, abs))
         return COW_PLAIN; /* the kernel fails an empty path; a long one gave ENAMETOOLONG */
     cow_lexical(abs, link->target);
-    if (!cow_in_store(link->target))
+    if (!cow_in_store_named(link->target))
         return COW_PLAIN;
     link->missing = sys_fstatat(AT_FDCWD, link->target, &st, AT_SYMLINK_NOFOLLOW) < 0;
     return COW_STORE;

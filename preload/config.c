@@ -214,12 +214,18 @@ static int next_mount(const char *text, size_t *at, char line[], size_t size,
 
 static char mountinfo[MOUNTINFO_MAX];
 
+/* A mount point that shows store entries, unless a store prefix already
+   covers it (a sandbox mounts every input store path in the store). */
 static void add_alias(const char *point)
 {
     int n = aliases.n;
 
     if (n == MAX_ALIASES || with_slash(aliases.prefix[n], point, strlen(point)) < 0)
         return;
+    for (int i = 0; i < cfg.nstores; i++)
+        if (strncmp(aliases.prefix[n], cfg.store[i], cfg.store_len[i]) == 0 ||
+            strncmp(aliases.prefix[n], cfg.raw[i], strlen(cfg.raw[i])) == 0)
+            return;
     aliases.n++;
 }
 
@@ -251,8 +257,20 @@ static void store_aliases(int i)
     while (next_mount(mountinfo, &at, line, sizeof line, &m)) {
         if (m.dev != cfg.dev[i] || with_slash(root, m.root, strlen(m.root)) < 0)
             continue;
-        if (strncmp(root, rel, rel_len) == 0 && strcmp(m.point, "/"))
-            add_alias(m.point);
+        size_t root_len = strlen(root);
+        if (strncmp(root, rel, rel_len) == 0 && strcmp(m.point, "/")) {
+            add_alias(m.point); /* shows a part of the store */
+        } else if (strncmp(rel, root, root_len) == 0) {
+            /* shows the whole store, below its mount point */
+            char alias[PATH_MAX];
+            size_t point_len = strcmp(m.point, "/") ? strlen(m.point) : 0;
+            if (point_len + 1 + (rel_len - root_len) < PATH_MAX) {
+                memcpy(alias, m.point, point_len);
+                alias[point_len] = '/';
+                memcpy(alias + point_len + 1, rel + root_len, rel_len - root_len + 1);
+                add_alias(alias);
+            }
+        }
     }
 }
 
@@ -517,6 +535,24 @@ int cow_in_store(const char *path)
 {
     ensure_config();
     return in_store(path) && !(cfg.noutputs && in_output(path));
+}
+
+/* The same, by the name alone: a store prefix, or a mount that shows a
+   store's entries (read once), but no walk of the path's directories.
+   For paths with no symlink on the way, which every write of a build
+   with COWLINK_OUTPUTS asks about. */
+int cow_in_store_named(const char *path)
+{
+    int in = 0;
+
+    ensure_config();
+    for (int i = 0; i < cfg.nstores && !in; i++)
+        in = strncmp(path, cfg.store[i], cfg.store_len[i]) == 0 ||
+             (strncmp(path, cfg.store[i], cfg.store_len[i] - 1) == 0 &&
+              path[cfg.store_len[i] - 1] == 0);
+    if (!in)
+        in = cfg.nstores > 0 && in_alias(path);
+    return in && !(cfg.noutputs && in_output(path));
 }
 
 int cow_outputs_set(void)

@@ -43,6 +43,7 @@ int cow_logging(void);             /* events go somewhere */
 int cow_verbose(void);
 const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
 int cow_in_store(const char *canonical_path); /* the build's outputs are not */
+int cow_in_store_named(const char *path); /* no walk: prefixes and mounts */
 int cow_outputs_set(void);         /* COWLINK_OUTPUTS names the build's outputs */
 int cow_store_device(dev_t dev);   /* some store lives on this device */
 int cow_store_root(dev_t dev, ino_t ino); /* a store directory itself */

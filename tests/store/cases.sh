@@ -324,3 +324,8 @@ setup_bind_one_path_fd() { setup_bind_one_path; }
 teardown_bind_one_path_fd() { teardown_bind_one_path; }
 CALL_bind_one_path_fd='$CALLS fd fchmod one.txt'
 WANT_bind_one_path_fd=$NOT_OWNER
+# The store's own file system seen through another mount (root-ro: the
+# writable directory under the read-only bind mount), named directly: the
+# mount table says it is the store, with no walk of the path.
+own_case outputs_other_underneath '$CALLS append ${STORE%/store}/store-src/pkg/a.txt' 'root-ro:EROFS'
+MODES_outputs_other_underneath=root-ro
