@@ -455,16 +455,18 @@ static int cwd_is_store_dir(void)
    directory once, through a link perhaps, and work relative to it (cp
    FILE DIR, rm -rf DIR/, tar -C, and the descriptors fts dups), or chdir
    into it (mkdir -p).  A build's own directories are writable while it
-   writes them.  One fstat for a descriptor. */
+   writes them.  One fstat for a descriptor, none for the working
+   directory but after a chdir. */
 static int below_store_dir_fd(int dirfd, const char *path)
 {
     char byte[1];
 
-    /* The kernel reads the pointer first: a bad one is its EFAULT. */
-    if (!path || (sys_readlinkat(AT_FDCWD, path, byte, 1) < 0 && errno == EFAULT) ||
-        path[0] == '/')
+    if (!(dirfd == AT_FDCWD ? cwd_is_store_dir() : dirfd >= 0 && store_dir(dirfd)))
         return 0;
-    return dirfd == AT_FDCWD ? cwd_is_store_dir() : dirfd >= 0 && store_dir(dirfd);
+    /* Only then look at the name.  The kernel reads the pointer first: a
+       bad one is its EFAULT. */
+    return path && !(sys_readlinkat(AT_FDCWD, path, byte, 1) < 0 && errno == EFAULT) &&
+           path[0] != '/';
 }
 
 /* access(W_OK) refused a store link: grant it when a write could succeed,
