@@ -278,6 +278,10 @@ static int build(struct job *j)
         return fail(j, "the name now leads into the store through a directory");
     }
     j->text_len = sys_readlinkat(j->dir.fd, j->name, j->text, sizeof j->text);
+    if (j->text_len < 0 && (errno == ENOENT || errno == EINVAL)) {
+        j->replaced = 1; /* removed, or replaced by a file, since we looked: look again */
+        return 0;
+    }
     if (j->text_len <= 0 || j->text_len >= (long)sizeof j->text)
         return fail(j, "reading the link");
     if (j->link.missing)
