@@ -139,10 +139,23 @@ int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX])
     return 0;
 }
 
+/* Errors of the cheap check that the call itself meets the same way, on
+   the same walk from the same directory, before any symlink: a missing or
+   non-directory component, no search permission, a name too long, a bad
+   pointer or descriptor.  Nothing is reached through a link then. */
+static int fails_alike(int err)
+{
+    return err == ENOENT || err == ENOTDIR || err == EACCES || err == ENAMETOOLONG ||
+           err == EFAULT || err == EBADF;
+}
+
 /* The cheap question every write asks first: is there a symlink anywhere
    on the path (the last component included when the call follows it)?
    One openat2 with RESOLVE_NO_SYMLINKS answers it without touching
-   anything.  Kernels or sandboxes without openat2 answer "maybe". */
+   anything.  Only a success, or an error that proves the call fails the
+   same way, answers "no": every other error (ELOOP, a kernel or sandbox
+   without openat2, a full descriptor table, no memory...) answers
+   "maybe", and the caller classifies the path, which needs no descriptor. */
 int cow_has_links(int dirfd, const char *path, int follow)
 {
     int fd = sys_open_no_symlinks(dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
@@ -151,11 +164,11 @@ int cow_has_links(int dirfd, const char *path, int follow)
         sys_close(fd);
         return 0;
     }
-    return errno == ELOOP || errno == ENOSYS || errno == E2BIG || errno == EPERM;
+    return !fails_alike(errno);
 }
 
 /* Collapse "//", "/./" and "/.." without looking at the file system. */
-static void lexical(const char *in, char out[PATH_MAX])
+void cow_lexical(const char *in, char out[PATH_MAX])
 {
     size_t len = 0, n;
     const char *p = in, *end;
@@ -190,7 +203,7 @@ static int named_directly(const char *abs, const char *target)
     const char *prefix, *canon;
     size_t len;
 
-    lexical(abs, lex);
+    cow_lexical(abs, lex);
     for (int i = 0; (canon = cow_store_prefix(i, 1)); i++)
         for (int c = 0; c < 2; c++) {
             prefix = cow_store_prefix(i, c);
@@ -221,16 +234,87 @@ static int joined(char out[PATH_MAX], const char *dir, const char *name, size_t 
     return 0;
 }
 
+/* An error of cowlink's own resolution is never proof, by itself, that
+   the call fails: that walk starts from "/", and a working directory (or
+   a directory descriptor) below a directory the caller cannot search makes
+   it fail where the kernel, which starts from the caller's directory,
+   succeeds.  It is proof only when the kernel's own lookup of the caller's
+   path (dirfd, path) fails on the way too; otherwise the path is refused,
+   never passed. */
+static int fails_anyway(int dirfd, const char *path, int follow)
+{
+    int fd = sys_openat(dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW), 0);
+
+    if (fd >= 0) {
+        sys_close(fd);
+        return 0;
+    }
+    return errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ENAMETOOLONG ||
+           errno == ELOOP;
+}
+
+/* What a path is after an error of our resolution (see fails_anyway). */
+static int after_error(int err, int dirfd, const char *path, int follow)
+{
+    if (err == ENAMETOOLONG || !fails_anyway(dirfd, path, follow))
+        return COW_UNKNOWN;
+    return COW_PLAIN;
+}
+
+/* The directory part of a caller's path, as the caller names it. */
+static void dir_part(const char *path, char out[PATH_MAX])
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 0;
+
+    if (!slash || len >= PATH_MAX) {
+        strcpy(out, ".");
+        return;
+    }
+    memcpy(out, path, len);
+    out[len] = 0;
+}
+
+/* A store entry named directly: the caller's business, unless the build's
+   own outputs are known (COWLINK_OUTPUTS), and then it is not one of them
+   (cow_in_store leaves them out). */
+static int direct_kind(void)
+{
+    return cow_outputs_set() ? COW_STORE : COW_PLAIN;
+}
+
+/* With the build's outputs known, a path with no symlink on the way is
+   still a store entry when it lies in a store outside them.  No symlink
+   on the way: the lexical form of its absolute path is its canonical one,
+   and its name says whether it is in a store (every write of the build
+   asks: no system call but getcwd for a relative name). */
+int cow_classify_direct(int dirfd, const char *path, struct cow_link *link)
+{
+    char abs[PATH_MAX];
+    struct stat st;
+
+    link->target[0] = 0;
+    link->missing = 0;
+    if (!path || !path[0] || cow_abs_path(dirfd, path, abs))
+        return COW_PLAIN; /* the kernel fails an empty path; a long one gave ENAMETOOLONG */
+    cow_lexical(abs, link->target);
+    if (!cow_in_store_named(link->target))
+        return COW_PLAIN;
+    link->missing = sys_fstatat(AT_FDCWD, link->target, &st, AT_SYMLINK_NOFOLLOW) < 0;
+    return COW_STORE;
+}
+
 /* The store entry a path names as a whole (a directory, a trailing slash,
    "." or ".."): inside a store when reached through a symlink. */
-static int whole(const char *abs, struct cow_link *link)
+static int whole(int dirfd, const char *path, const char *abs, struct cow_link *link)
 {
     int err = cow_resolve(abs, link->target, &link->missing);
 
     if (err)
-        return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN;
-    return cow_in_store(link->target) && !named_directly(abs, link->target) ? COW_INSIDE
-                                                                           : COW_PLAIN;
+        return after_error(err, dirfd, path, 1);
+    if (!cow_in_store(link->target))
+        return COW_PLAIN;
+    return named_directly(abs, link->target) ? direct_kind() : COW_INSIDE;
 }
 
 /* What (dirfd, path) is to cowlink: enum cow_kind in cowlink.h.  follow:
@@ -258,12 +342,14 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
     len = strlen(abs);
     name = strrchr(abs, '/') + 1;
     if (abs[len - 1] == '/' || !strcmp(name, ".") || !strcmp(name, ".."))
-        return whole(abs, link);
+        return whole(dirfd, path, abs, link);
     memcpy(dir, abs, (size_t)(name - abs));
     dir[name - abs] = 0;
     err = cow_resolve(dir, dir, &missing);
-    if (err || missing)
-        return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN; /* the call fails anyway */
+    if (err || missing) {
+        dir_part(path, start);
+        return after_error(err ? err : ENOENT, dirfd, start, 1);
+    }
     if (follow && got > 0) {
         /* Relative link text is relative to the directory holding the
            link; the resolved target goes in link->target. */
@@ -273,21 +359,25 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
             return COW_UNKNOWN;
         err = cow_resolve(text[0] == '/' ? text : start, link->target, &link->missing);
         if (err)
-            return err == ENAMETOOLONG ? COW_UNKNOWN : COW_PLAIN;
+            return after_error(err, dirfd, path, 1);
     } else if (joined(link->target, dir, name, strlen(name))) {
         return COW_UNKNOWN;
     } else {
         struct stat st;
         link->missing = sys_fstatat(AT_FDCWD, link->target, &st, AT_SYMLINK_NOFOLLOW) < 0;
     }
-    if (!cow_in_store(link->target) || named_directly(abs, link->target))
+    if (!cow_in_store(link->target))
         return COW_PLAIN;
+    if (named_directly(abs, link->target))
+        return direct_kind();
     return follow && got > 0 && !cow_in_store(dir) ? COW_LINK : COW_INSIDE;
 }
 
 /* Is the file open as fd a store entry?  1 yes, 0 no, -1 cannot tell.
-   One fstat for an ordinary file: store files never have a write bit, and
-   a file on a device no store lives on is not in one. */
+   One fstat for an ordinary file: a regular file in a store never has a
+   write bit (Nix makes every file of a store path 0444 or 0555), and a
+   file on a device no store lives on is not in one.  A directory's write
+   bit proves nothing: the store directory itself is 1775. */
 int cow_fd_in_store(int fd, char target[PATH_MAX])
 {
     char proc[40] = "/proc/self/fd/", num[24];
@@ -297,7 +387,7 @@ int cow_fd_in_store(int fd, char target[PATH_MAX])
     target[0] = 0;
     if (sys_fstat(fd, &st) < 0)
         return 0;
-    if ((!S_ISLNK(st.st_mode) && (st.st_mode & S_IWUSR)) || !cow_store_device(st.st_dev))
+    if ((S_ISREG(st.st_mode) && (st.st_mode & S_IWUSR)) || !cow_store_device(st.st_dev))
         return 0;
     strcat(proc, cow_num(num, (unsigned long long)fd));
     got = sys_readlinkat(AT_FDCWD, proc, target, PATH_MAX);

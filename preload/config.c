@@ -1,7 +1,12 @@
 /* Configuration, read once from the environment.
  *
- *   COWLINK_STORE    colon-separated store directories
- *                    (default: $NIX_STORE, else /nix/store)
+ *   COWLINK_STORE    colon-separated store directories, at most 16
+ *                    (default: $NIX_STORE, else /nix/store; empty
+ *                    counts as unset)
+ *   COWLINK_OUTPUTS  colon-separated store paths, the running build's own
+ *                    outputs: not part of the store for cowlink, and
+ *                    every other store entry is refused even when named
+ *                    directly
  *   COWLINK=0        pure pass-through
  *   COWLINK_LOG      file that receives one line per event
  *   COWLINK_VERBOSE  1: events on stderr too
@@ -12,21 +17,27 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "cowlink.h"
 #include "sys.h"
 
 #define MAX_STORES 16
+#define MAX_OUTPUTS 16
 
 static struct {
     int enabled, verbose;
     int nstores;
+    int dropped; /* directories past the 16th, ignored */
     char store[MAX_STORES][PATH_MAX]; /* canonical, with a trailing '/' */
     char raw[MAX_STORES][PATH_MAX];   /* as written, with a trailing '/' */
     size_t store_len[MAX_STORES];
     dev_t dev[MAX_STORES];            /* the store directory's identity, */
     ino_t ino[MAX_STORES];            /* to know it under another path */
     char log[PATH_MAX];
+    int outputs_set, noutputs, outputs_dropped;
+    /* each output as written and under the canonical store directory */
+    char output[MAX_OUTPUTS][2][PATH_MAX];
 } cfg;
 
 static int state; /* 0 unread, 1 being read, 2 ready */
@@ -52,7 +63,7 @@ static void add_store(const char *dir, size_t len)
 {
     char raw[PATH_MAX], canon[PATH_MAX];
     struct stat st;
-    int missing, n = cfg.nstores, canon_len;
+    int missing, n = cfg.nstores + cfg.dropped, canon_len;
 
     if (len >= PATH_MAX - 1) {
         cow_say("ignoring a store directory: path too long", (char *)0);
@@ -64,8 +75,11 @@ static void add_store(const char *dir, size_t len)
         cow_say("ignoring store directory '", raw, "': not an absolute path", (char *)0);
         return;
     }
-    if (n == MAX_STORES) {
-        cow_say("ignoring store directory ", raw, ": at most 16 are used", (char *)0);
+    if (n >= MAX_STORES) { /* one line for all of them */
+        if (n++ == MAX_STORES)
+            cow_say("ignoring store directory ", raw, " and any after it: at most 16 are used",
+                    (char *)0);
+        cfg.dropped = n - MAX_STORES;
         return;
     }
     if (cow_resolve(raw, canon, &missing) != 0)
@@ -103,6 +117,203 @@ static int is_a_store_dir(const char *dir)
     return 0;
 }
 
+/* One store path bind-mounted elsewhere (not the store directory itself)
+   has no store directory among its parents: the mount table says where it
+   comes from.  A mount on a store's device whose root, inside that file
+   system, lies at or below the store directory's place in it shows store
+   entries under its mount point.  Read once, the first time a path on a
+   store's device is not otherwise found in a store; mounts made later are
+   not seen. */
+#define MAX_ALIASES 16
+#define MOUNTINFO_MAX (256 * 1024)
+
+static struct {
+    int n;
+    char prefix[MAX_ALIASES][PATH_MAX]; /* mount points, with a trailing '/' */
+} aliases;
+static int aliases_state; /* 0 unread, 1 being read, 2 ready */
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+    char *out = s;
+
+    for (; *s; s++) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+            s[3] >= '0' && s[3] <= '7') {
+            *out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+            s += 3;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = 0;
+}
+
+struct mount_line {
+    dev_t dev;
+    char *root, *point;
+};
+
+/* Split one line of /proc/self/mountinfo (modified in place). */
+static int parse_mount(char *line, struct mount_line *m)
+{
+    char *field[5], *p = line;
+    unsigned long major, minor;
+
+    for (int i = 0; i < 5; i++) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            return -1;
+        field[i] = p;
+        while (*p && *p != ' ')
+            p++;
+        if (*p)
+            *p++ = 0;
+    }
+    major = strtoul(field[2], &p, 10);
+    if (*p != ':')
+        return -1;
+    minor = strtoul(p + 1, NULL, 10);
+    m->dev = makedev(major, minor);
+    m->root = field[3];
+    m->point = field[4];
+    unescape(m->root);
+    unescape(m->point);
+    return 0;
+}
+
+/* Does the mount point (as mountinfo writes it) hold path, on a component
+   boundary?  Its length, or -1. */
+static long holds(const char *point, const char *path)
+{
+    size_t len = strcmp(point, "/") ? strlen(point) : 0;
+
+    return strncmp(path, point, len) == 0 && (path[len] == '/' || path[len] == 0) ? (long)len
+                                                                                : -1;
+}
+
+/* One line of mountinfo at a time, copied out of text (from *at). */
+static int next_mount(const char *text, size_t *at, char line[], size_t size,
+                      struct mount_line *m)
+{
+    while (text[*at]) {
+        size_t end = *at;
+        while (text[end] && text[end] != '\n')
+            end++;
+        size_t n = end - *at < size - 1 ? end - *at : size - 1;
+        memcpy(line, text + *at, n);
+        line[n] = 0;
+        *at = text[end] ? end + 1 : end;
+        if (parse_mount(line, m) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static char mountinfo[MOUNTINFO_MAX];
+
+/* A mount point that shows store entries, unless a store prefix already
+   covers it (a sandbox mounts every input store path in the store). */
+static void add_alias(const char *point)
+{
+    int n = aliases.n;
+
+    if (n == MAX_ALIASES || with_slash(aliases.prefix[n], point, strlen(point)) < 0)
+        return;
+    for (int i = 0; i < cfg.nstores; i++)
+        if (strncmp(aliases.prefix[n], cfg.store[i], cfg.store_len[i]) == 0 ||
+            strncmp(aliases.prefix[n], cfg.raw[i], strlen(cfg.raw[i])) == 0)
+            return;
+    aliases.n++;
+}
+
+/* The mounts that show the part of store i's file system at or below the
+   store directory (its own mount and bind mounts of it or of its
+   entries). */
+static void store_aliases(int i)
+{
+    char line[2 * PATH_MAX + 256], rel[PATH_MAX] = "", root[PATH_MAX];
+    struct mount_line m;
+    size_t at = 0, rel_len;
+    long best = -1, len;
+
+    while (next_mount(mountinfo, &at, line, sizeof line, &m)) {
+        len = holds(m.point, cfg.store[i]);
+        if (m.dev != cfg.dev[i] || len <= best)
+            continue;
+        const char *from = strcmp(m.root, "/") ? m.root : "";
+        if (strlen(from) + strlen(cfg.store[i] + len) >= PATH_MAX)
+            continue;
+        best = len;
+        strcpy(rel, from);
+        strcat(rel, cfg.store[i] + len);
+    }
+    rel_len = strlen(rel);
+    if (best < 0 || rel_len == 0)
+        return;
+    at = 0;
+    while (next_mount(mountinfo, &at, line, sizeof line, &m)) {
+        if (m.dev != cfg.dev[i] || with_slash(root, m.root, strlen(m.root)) < 0)
+            continue;
+        size_t root_len = strlen(root);
+        if (strncmp(root, rel, rel_len) == 0 && strcmp(m.point, "/")) {
+            add_alias(m.point); /* shows a part of the store */
+        } else if (strncmp(rel, root, root_len) == 0) {
+            /* shows the whole store, below its mount point */
+            char alias[PATH_MAX];
+            size_t point_len = strcmp(m.point, "/") ? strlen(m.point) : 0;
+            if (point_len + 1 + (rel_len - root_len) < PATH_MAX) {
+                memcpy(alias, m.point, point_len);
+                alias[point_len] = '/';
+                memcpy(alias + point_len + 1, rel + root_len, rel_len - root_len + 1);
+                add_alias(alias);
+            }
+        }
+    }
+}
+
+static void read_aliases(void)
+{
+    int fd = sys_openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC, 0);
+    size_t len = 0;
+    long got;
+
+    if (fd < 0)
+        return;
+    while (len < sizeof mountinfo - 1 &&
+           (got = sys_read(fd, mountinfo + len, sizeof mountinfo - 1 - len)) > 0)
+        len += (size_t)got;
+    sys_close(fd);
+    mountinfo[len] = 0;
+    for (int i = 0; i < cfg.nstores; i++)
+        if (cfg.ino[i])
+            store_aliases(i);
+}
+
+/* Is path below a mount that shows store entries?  The mount table is
+   read by the first thread that asks; the others wait for it. */
+static int in_alias(const char *path)
+{
+    int expected = 0;
+
+    if (__atomic_compare_exchange_n(&aliases_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+        read_aliases();
+        __atomic_store_n(&aliases_state, 2, __ATOMIC_RELEASE);
+    }
+    while (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) != 2)
+        syscall(SYS_sched_yield);
+    for (int i = 0; i < aliases.n; i++) {
+        size_t len = strlen(aliases.prefix[i]);
+        if (strncmp(path, aliases.prefix[i], len) == 0 ||
+            (strncmp(path, aliases.prefix[i], len - 1) == 0 && path[len - 1] == 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* A store seen under another path (a bind mount): some directory on the
    canonical path is a store directory.  The path is canonical but for a
    last component that may be a link: never follow it.  Only asked when the path's
@@ -128,7 +339,7 @@ static int below_a_store_dir(const char *path)
         while (len > 1 && p[len - 1] != '/')
             len--;
         if (len <= 1)
-            return 0;
+            return on_store_device && in_alias(path);
         p[--len] = 0;
     }
 }
@@ -156,6 +367,73 @@ static void read_stores(const char *list)
     }
 }
 
+/* One of the build's outputs: lexically normal, as written and with its
+   store prefix in canonical form (targets are compared canonical). */
+static void add_output(const char *path, size_t len)
+{
+    char raw[PATH_MAX], canon[PATH_MAX];
+    int n = cfg.noutputs;
+    size_t plen, slen, rest;
+
+    if (len == 0)
+        return;
+    if (len >= PATH_MAX || path[0] != '/') {
+        cow_say("ignoring an entry of COWLINK_OUTPUTS: not an absolute path", (char *)0);
+        return;
+    }
+    memcpy(raw, path, len);
+    raw[len] = 0;
+    if (n >= MAX_OUTPUTS) {
+        if (cfg.outputs_dropped++ == 0)
+            cow_say("ignoring output ", raw, " and any after it: at most 16 are used",
+                    (char *)0);
+        return;
+    }
+    cow_lexical(raw, cfg.output[n][0]);
+    strcpy(cfg.output[n][1], cfg.output[n][0]);
+    for (int i = 0; i < cfg.nstores; i++) {
+        plen = strlen(cfg.raw[i]);
+        slen = strlen(cfg.store[i]);
+        rest = strlen(cfg.output[n][0]) - plen;
+        if (strncmp(cfg.output[n][0], cfg.raw[i], plen) == 0 && slen + rest < PATH_MAX) {
+            memcpy(canon, cfg.store[i], slen);
+            memcpy(canon + slen, cfg.output[n][0] + plen, rest + 1);
+            strcpy(cfg.output[n][1], canon);
+            break;
+        }
+    }
+    cfg.noutputs++;
+}
+
+static void read_outputs(const char *list)
+{
+    const char *p = list, *colon;
+
+    cfg.outputs_set = 1;
+    for (;;) {
+        colon = strchr(p, ':');
+        add_output(p, colon ? (size_t)(colon - p) : strlen(p));
+        if (!colon)
+            break;
+        p = colon + 1;
+    }
+}
+
+/* path is an output or lies below one (on a component boundary). */
+static int in_output(const char *path)
+{
+    size_t len;
+
+    for (int i = 0; i < cfg.noutputs; i++)
+        for (int form = 0; form < 2; form++) {
+            len = strlen(cfg.output[i][form]);
+            if (strncmp(path, cfg.output[i][form], len) == 0 &&
+                (path[len] == 0 || path[len] == '/'))
+                return 1;
+        }
+    return 0;
+}
+
 static void read_config(void)
 {
     const char *v;
@@ -171,10 +449,15 @@ static void read_config(void)
         cow_say("ignoring COWLINK_LOG: cannot make its path absolute", (char *)0);
         cfg.log[0] = 0;
     }
+    /* Empty counts as unset, as the cowlink command reads it: an empty
+       list would otherwise leave no store at all to protect. */
     v = getenv("COWLINK_STORE");
-    if (!v)
+    if (!v || !*v)
         v = getenv("NIX_STORE");
-    read_stores(v ? v : "/nix/store");
+    read_stores(v && *v ? v : "/nix/store");
+    v = getenv("COWLINK_OUTPUTS");
+    if (v && *v)
+        read_outputs(v);
     /* The log is written with raw calls: it must not be a store file. */
     if (cfg.log[0] == '/') {
         char canon[PATH_MAX];
@@ -209,6 +492,10 @@ static void ensure_config(void)
 
 static void read_again_in_child(void)
 {
+    if (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) == 1) {
+        aliases.n = 0;
+        __atomic_store_n(&aliases_state, 0, __ATOMIC_RELEASE);
+    }
     if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 1)
         return;
     memset(&cfg, 0, sizeof cfg);
@@ -247,13 +534,46 @@ int cow_logging(void)
 int cow_in_store(const char *path)
 {
     ensure_config();
-    return in_store(path);
+    return in_store(path) && !(cfg.noutputs && in_output(path));
+}
+
+/* The same, by the name alone: a store prefix, or a mount that shows a
+   store's entries (read once), but no walk of the path's directories.
+   For paths with no symlink on the way, which every write of a build
+   with COWLINK_OUTPUTS asks about. */
+int cow_in_store_named(const char *path)
+{
+    int in = 0;
+
+    ensure_config();
+    for (int i = 0; i < cfg.nstores && !in; i++)
+        in = strncmp(path, cfg.store[i], cfg.store_len[i]) == 0 ||
+             (strncmp(path, cfg.store[i], cfg.store_len[i] - 1) == 0 &&
+              path[cfg.store_len[i] - 1] == 0);
+    if (!in)
+        in = cfg.nstores > 0 && in_alias(path);
+    return in && !(cfg.noutputs && in_output(path));
+}
+
+int cow_outputs_set(void)
+{
+    ensure_config();
+    return cfg.outputs_set;
 }
 
 int cow_store_device(dev_t dev)
 {
     ensure_config();
     return on_a_store_device(dev);
+}
+
+int cow_store_root(dev_t dev, ino_t ino)
+{
+    ensure_config();
+    for (int i = 0; i < cfg.nstores; i++)
+        if (cfg.ino[i] && cfg.dev[i] == dev && cfg.ino[i] == ino)
+            return 1;
+    return 0;
 }
 
 const char *cow_store_prefix(int i, int canonical)

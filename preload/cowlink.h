@@ -9,6 +9,7 @@
 #ifndef COWLINK_H
 #define COWLINK_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/time.h>
@@ -28,6 +29,8 @@ enum {
     COW_HARDLINK = 64,  /* gives what the path leads to another name */
     COW_NAME = 128,     /* creates, removes or renames the name itself */
     COW_FD_EMPTY = 256, /* an empty path means the directory fd itself */
+    COW_DIRECT = 512,   /* O_DIRECT: the private file must accept it too */
+    COW_OPENS = 1024,   /* opens a descriptor: a full table fails it first */
 };
 #define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
 #define COW_FAILED(how) ((how) >> 16)
@@ -39,8 +42,11 @@ int cow_enabled(void);             /* COWLINK is not 0 */
 int cow_logging(void);             /* events go somewhere */
 int cow_verbose(void);
 const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
-int cow_in_store(const char *canonical_path);
+int cow_in_store(const char *canonical_path); /* the build's outputs are not */
+int cow_in_store_named(const char *path); /* no walk: prefixes and mounts */
+int cow_outputs_set(void);         /* COWLINK_OUTPUTS names the build's outputs */
 int cow_store_device(dev_t dev);   /* some store lives on this device */
+int cow_store_root(dev_t dev, ino_t ino); /* a store directory itself */
 const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
 
 /* classify.c: what a path is to cowlink */
@@ -52,6 +58,9 @@ enum cow_kind {
                     symlink: nothing can be made private, writes are refused */
     COW_UNKNOWN, /* symlinks on the way that could not be followed (no /proc,
                     a path too long): refused, never passed */
+    COW_STORE,   /* a store entry named directly while the build's own
+                    outputs are known (COWLINK_OUTPUTS), and not one of
+                    them: writes are refused */
 };
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
@@ -62,6 +71,8 @@ int cow_dir_path(int dirfd, char out[PATH_MAX]);
 int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX]);
 int cow_has_links(int dirfd, const char *path, int follow);
 int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link);
+int cow_classify_direct(int dirfd, const char *path, struct cow_link *link);
+void cow_lexical(const char *in, char out[PATH_MAX]);
 int cow_fd_in_store(int fd, char target[PATH_MAX]);
 
 /* copy.c */
@@ -83,6 +94,12 @@ int cow_materialize(const char *op, int dirfd, const char *path, int how,
                     mode_t create_mode);
 void cow_after_open(int fd);
 
+/* views.c: the name each descriptor was opened by, read-only */
+#define COW_NAME_KEPT 256 /* longer names are not noted */
+void cow_view_note(int fd, int dirfd, const char *path);
+void cow_view_forget(int fd);
+int cow_view_name(int fd, int *dirfd, char name[COW_NAME_KEPT]);
+
 /* hooks.c: the policies the entry points in entries.c apply */
 int cow_fopen_how(const char *mode);
 int cow_chown_how(uid_t uid, gid_t gid);
@@ -93,6 +110,9 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
 int cow_before_fd(const char *op, int fd, int how);
 int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);
+int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino);
+void cow_opened(int dirfd, const char *path, int fd, int for_writing);
+void cow_cwd_changed(void);
 int cow_access_granted(int dirfd, const char *path, int amode, int flags);
 struct cow_seen {
     int linked;
@@ -126,6 +146,15 @@ static inline int cow_open_how(int flags)
         how |= COW_TRUNC;
     if (flags & O_CREAT)
         how |= COW_CREAT; /* even read-only: it would create in the store */
+    /* Predict, then act: the kernel refuses to write or truncate what
+       O_DIRECTORY opens (ENOTDIR on a file, EISDIR on a directory, EINVAL
+       with O_CREAT) before touching it, so there is nothing to copy. */
+    if (how && (flags & O_DIRECTORY))
+        return (flags & O_CREAT) ? COW_CREAT | COW_FAILS(EINVAL) : 0;
+    if (how && (flags & O_DIRECT))
+        how |= COW_DIRECT;
+    if (how)
+        how |= COW_OPENS;
     /* O_NOFOLLOW fails with ELOOP on a link, and O_CREAT|O_EXCL never
        follows one: only the directory holding the name matters. */
     if (how && ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))

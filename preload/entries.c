@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -28,6 +29,8 @@ int __xstat(int, const char *, struct stat *);
 int __xstat64(int, const char *, struct stat64 *);
 int __fxstatat(int, int, const char *, struct stat *, int);
 int __fxstatat64(int, int, const char *, struct stat64 *, int);
+int __fxstat(int, int, struct stat *);
+int __fxstat64(int, int, struct stat64 *);
 int __xmknod(int, const char *, mode_t, dev_t *);
 int __xmknodat(int, int, const char *, mode_t, dev_t *);
 
@@ -69,7 +72,7 @@ static void *next_of(void **slot, const char *name)
 #define META COW_WRITE | COW_META
 #define TIMES(t) ((t) ? META : META | COW_WRITE_PERM)
 #define XATTR META | COW_WRITE_PERM
-#define CREATES (COW_WRITE | COW_TRUNC | COW_CREAT)
+#define CREATES (COW_WRITE | COW_TRUNC | COW_CREAT | COW_OPENS)
 #define TRUNCATES(n) ((n) < 0 ? COW_WRITE | COW_FAILS(EINVAL) : (n) ? COW_WRITE : COW_WRITE | COW_TRUNC)
 #define LINKS(f) ((f) & (AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) ? COW_HARDLINK | EMPTY(f) : COW_NAME)
 
@@ -108,12 +111,39 @@ static void *next_of(void **slot, const char *name)
         }                                                                     \
         NEXT(name, -1)                                                        \
         int how = cow_open_how(f), r;                                         \
-        if (!how)                                                             \
-            return next args;                                                 \
-        CHECKED(-1, cow_before_write(#name, dirfd, path, how, mode))          \
+        if (how) {                                                            \
+            CHECKED(-1, cow_before_write(#name, dirfd, path, how, mode))      \
+        }                                                                     \
         r = next args;                                                        \
-        cow_after_open(r);                                                    \
+        if (how)                                                              \
+            cow_after_open(r);                                                \
+        cow_opened(dirfd, path, r, how);                                      \
         return r;                                                             \
+    }
+
+/* The fortified opens (no mode: they never create). */
+#define OPENS_FORTIFIED(name, params, args, dirfd, path)                      \
+    ENTRY(int, name, params)                                                  \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        int how = cow_open_how(f), r;                                         \
+        CHECKED(-1, cow_before_write(#name, dirfd, path, how, 0))             \
+        r = next args;                                                        \
+        cow_opened(dirfd, path, r, how);                                      \
+        return r;                                                             \
+    }
+
+/* fopen: its stream's descriptor is remembered as an open's is. */
+#define FOPENS(name)                                                          \
+    ENTRY(FILE *, name, (const char *p, const char *m))                       \
+    {                                                                         \
+        NEXT(name, NULL)                                                      \
+        int how = cow_fopen_how(m);                                           \
+        CHECKED(NULL, cow_before_write(#name, AT_FDCWD, p, how, 0666))        \
+        FILE *s = next(p, m);                                                 \
+        if (s)                                                                \
+            cow_opened(AT_FDCWD, p, fileno(s), how);                          \
+        return s;                                                             \
     }
 
 /* creat: an open with O_CREAT|O_WRONLY|O_TRUNC. */
@@ -124,6 +154,7 @@ static void *next_of(void **slot, const char *name)
         CHECKED(-1, cow_before_write(#name, AT_FDCWD, p, CREATES, m))         \
         int r = next(p, m);                                                   \
         cow_after_open(r);                                                    \
+        cow_opened(AT_FDCWD, p, r, 1);                                        \
         return r;                                                             \
     }
 
@@ -143,7 +174,10 @@ static void *next_of(void **slot, const char *name)
             errno = err;                                                      \
             return NULL;                                                      \
         }                                                                     \
-        return next(p, m, s);                                                 \
+        s = next(p, m, s);                                                    \
+        if (s && p)                                                           \
+            cow_opened(AT_FDCWD, p, fileno(s), how);                          \
+        return s;                                                             \
     }
 
 /* Calls on a descriptor: refused on a store file. */
@@ -184,6 +218,19 @@ static void *next_of(void **slot, const char *name)
         return r;                                                             \
     }
 
+/* Stats of a descriptor: one opened through a store link shows what a
+   stat of the link shows. */
+#define FSTATS(name, params, args, fd, b)                                     \
+    ENTRY(int, name, params)                                                  \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        int r = next args;                                                    \
+        if (r == 0 && !(b->st_mode & S_IWUSR) &&                              \
+            cow_fd_hides_write(fd, b->st_mode, b->st_dev, b->st_ino))         \
+            b->st_mode |= S_IWUSR;                                            \
+        return r;                                                             \
+    }
+
 /* access(W_OK) succeeds on a store link whose directory is writable. */
 #define ACCESSES(name, params, args, dirfd, path, amode, flags)               \
     ENTRY(int, name, params)                                                  \
@@ -218,6 +265,18 @@ static void *next_of(void **slot, const char *name)
         return r;                                                             \
     }
 
+/* chdir and fchdir: the working directory is looked at again (is it a
+   store directory?) when a relative name is next written. */
+#define CHDIRS(name, params, args)                                            \
+    ENTRY(int, name, params)                                                  \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        int r = next args;                                                    \
+        if (r == 0)                                                           \
+            cow_cwd_changed();                                                \
+        return r;                                                             \
+    }
+
 /* clang-format off */
 OPENS(open,           (const char *p, int f, ...),           (p, f, mode),    AT_FDCWD, p)
 OPENS(open64,         (const char *p, int f, ...),           (p, f, mode),    AT_FDCWD, p)
@@ -228,13 +287,16 @@ CREATS(creat64)
 REOPENS(freopen)
 REOPENS(freopen64)
 IOCTLS(ioctl)
+CHDIRS(chdir,  (const char *p), (p))
+CHDIRS(fchdir, (int fd),        (fd))
 
-WRITES(int, -1, __open_2,     (const char *p, int f),        (p, f),    AT_FDCWD, p, cow_open_how(f), 0)
-WRITES(int, -1, __open64_2,   (const char *p, int f),        (p, f),    AT_FDCWD, p, cow_open_how(f), 0)
-WRITES(int, -1, __openat_2,   (int d, const char *p, int f), (d, p, f), d, p, cow_open_how(f), 0)
-WRITES(int, -1, __openat64_2, (int d, const char *p, int f), (d, p, f), d, p, cow_open_how(f), 0)
-WRITES(FILE *, NULL, fopen,   (const char *p, const char *m), (p, m),   AT_FDCWD, p, cow_fopen_how(m), 0666)
-WRITES(FILE *, NULL, fopen64, (const char *p, const char *m), (p, m),   AT_FDCWD, p, cow_fopen_how(m), 0666)
+OPENS_FORTIFIED(__open_2,     (const char *p, int f),        (p, f),    AT_FDCWD, p)
+OPENS_FORTIFIED(__open64_2,   (const char *p, int f),        (p, f),    AT_FDCWD, p)
+OPENS_FORTIFIED(__openat_2,   (int d, const char *p, int f), (d, p, f), d, p)
+OPENS_FORTIFIED(__openat64_2, (int d, const char *p, int f), (d, p, f), d, p)
+FOPENS(fopen)
+FOPENS(fopen64)
+
 WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
 WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
 WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0)
@@ -252,6 +314,17 @@ WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size
 WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0)
 WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0)
 WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0)
+/* The mkstemp family creates a name from a template (glibc's own opens are
+   out of our sight): it is checked as a create of that name. */
+WRITES(int, -1, mkstemp,      (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkstemp64,    (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkostemp,     (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkostemp64,   (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkstemps,     (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkstemps64,   (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkostemps,    (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
+WRITES(int, -1, mkostemps64,  (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
+WRITES(char *, NULL, mkdtemp, (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
 
 FDS(fchmod,       (int fd, mode_t m),                                         (fd, m),          fd, META)
 FDS(fchown,       (int fd, uid_t u, gid_t g),                                 (fd, u, g),       fd, cow_chown_how(u, g))
@@ -269,6 +342,11 @@ VIEWS(__xstat,        (int v, const char *p, struct stat *b),                   
 VIEWS(__xstat64,      (int v, const char *p, struct stat64 *b),                   (v, p, b),       AT_FDCWD, p, 1, b->st_mode)
 VIEWS(__fxstatat,     (int v, int d, const char *p, struct stat *b, int f),       (v, d, p, b, f), d, p, FOLLOWS(f), b->st_mode)
 VIEWS(__fxstatat64,   (int v, int d, const char *p, struct stat64 *b, int f),     (v, d, p, b, f), d, p, FOLLOWS(f), b->st_mode)
+
+FSTATS(fstat,      (int fd, struct stat *b),          (fd, b),    fd, b)
+FSTATS(fstat64,    (int fd, struct stat64 *b),        (fd, b),    fd, b)
+FSTATS(__fxstat,   (int v, int fd, struct stat *b),   (v, fd, b), fd, b)
+FSTATS(__fxstat64, (int v, int fd, struct stat64 *b), (v, fd, b), fd, b)
 
 ACCESSES(access,      (const char *p, int m),               (p, m),       AT_FDCWD, p, m, 0)
 ACCESSES(faccessat,   (int d, const char *p, int m, int f), (d, p, m, f), d, p, m, f)

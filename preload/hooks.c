@@ -13,6 +13,8 @@
  */
 #include <errno.h>
 #include <linux/fs.h>
+#include <linux/fiemap.h>
+#include <linux/fsverity.h>
 #include <string.h>
 #include <sys/statfs.h>
 
@@ -107,10 +109,13 @@ int cow_timeval_how(const struct timeval t[2])
     return COW_META;
 }
 
-/* Would the call write the store file (or create one in the store)? */
+/* Would the call write the store file (or create one in the store)?  A
+   new mode, owner, time or extended attribute changes the store's inode as
+   surely as new data does: every such call needs a private copy, whatever
+   bits its hook asked for. */
 static int writes(int how, const struct cow_link *link)
 {
-    return link->missing ? (how & COW_CREAT) : (how & (COW_WRITE | COW_TRUNC));
+    return link->missing ? (how & COW_CREAT) : (how & (COW_WRITE | COW_TRUNC | COW_META));
 }
 
 /* The error the call would have failed with without cowlink, so that a
@@ -175,6 +180,14 @@ static int refuse(const char *op, const char *path, int how, const struct cow_li
     return err;
 }
 
+/* A call that opens a descriptor fails first with a full descriptor
+   table (the kernel takes the number before it looks at the path): when
+   the private copy could not be made for that reason, so would the call. */
+static int table_full(int err, int how)
+{
+    return (how & COW_OPENS) && (err == EMFILE || err == ENFILE);
+}
+
 /* A write through a link, outside any store, to a store entry. */
 static int through_link(const char *op, int dirfd, const char *path, int how,
                         mode_t create_mode, const struct cow_link *link)
@@ -197,10 +210,15 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
     if (!writes(how, link))
         return 0;
     err = cow_materialize(op, dirfd, path, how, create_mode);
-    if (err && err != EAGAIN && (would = error_without(how, link)))
+    if (err && err != EAGAIN && !table_full(err, how) && (would = error_without(how, link)))
         err = would;
     return err;
 }
+
+#define THROUGH_DIR_FD "it lies in a read-only store directory, open by descriptor or as the working directory"
+#define OUTSIDE_OUTPUTS "it lies in the store, outside the build's own outputs (COWLINK_OUTPUTS)"
+
+static int below_store_dir_fd(int dirfd, const char *path);
 
 /* Before a call that may write through (dirfd, path).  Returns 0 to go on
    with the call, COW_DONE when it has nothing to do and must succeed, or
@@ -209,6 +227,7 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode)
 {
     struct cow_link link;
+    struct stat st;
     char probe[1];
     int saved = errno, err = 0, follow = how & COW_FOLLOWS;
 
@@ -222,11 +241,25 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
         return cow_before_fd(op, dirfd, how);
     }
     if (!cow_has_links(dirfd, path, follow)) {
+        /* No symlink on the way from dirfd: the caller's business, unless
+           dirfd is a read-only store directory, or the build's outputs are
+           known and the path is a store entry outside them. */
+        if (below_store_dir_fd(dirfd, path)) {
+            if (cow_abs_path(dirfd, path, link.target))
+                strcpy(link.target, "?");
+            link.missing = sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0;
+            err = refuse(op, path, how, &link, THROUGH_DIR_FD);
+        } else if (cow_outputs_set() && cow_classify_direct(dirfd, path, &link) == COW_STORE) {
+            err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
+        }
         errno = saved;
-        return 0;
+        return err;
     }
     switch (cow_classify(dirfd, path, follow, &link)) {
     case COW_PLAIN:
+        break;
+    case COW_STORE:
+        err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
         break;
     case COW_LINK:
         err = through_link(op, dirfd, path, how, create_mode, &link);
@@ -265,15 +298,49 @@ int cow_before_fd(const char *op, int fd, int how)
     return err;
 }
 
-/* ioctl: only the requests that change a file's flags write it.  A file
-   system without flags answers the plain call with ENOTTY first. */
+/* The ioctl families that act on a file's inode or its file system:
+   'f' and 'v' (flags, versions, ext4, encryption, verity), 'X' (XFS and
+   the fsxattr calls), 0x94 (btrfs, clone, dedupe, labels), 0xf5 (f2fs). */
+static int fs_family(unsigned long req)
+{
+    unsigned type = _IOC_TYPE(req);
+
+    return type == 'f' || type == 'v' || type == 'X' || type == 0x94 || type == 0xf5;
+}
+
+/* Requests of those families known only to read: everything else of them
+   may change the inode (the direction bits do not say: SETVERSION is one
+   _IOW, SET_ENCRYPTION_POLICY an _IOR, ext4's SWAP_BOOT an _IO). */
+static int reads_only(unsigned long req)
+{
+    static const unsigned long reads[] = {
+        FS_IOC_GETFLAGS, FS_IOC32_GETFLAGS, FS_IOC_GETVERSION, FS_IOC32_GETVERSION,
+        FS_IOC_FSGETXATTR, FS_IOC_FIEMAP, FS_IOC_GETFSLABEL, FIDEDUPERANGE,
+        FS_IOC_GET_ENCRYPTION_PWSALT, FS_IOC_GET_ENCRYPTION_POLICY,
+        FS_IOC_GET_ENCRYPTION_POLICY_EX, FS_IOC_GET_ENCRYPTION_KEY_STATUS,
+        FS_IOC_GET_ENCRYPTION_NONCE, FS_IOC_MEASURE_VERITY, FS_IOC_READ_VERITY_METADATA,
+    };
+
+    for (size_t i = 0; i < sizeof reads / sizeof *reads; i++)
+        if (reads[i] == req)
+            return 1;
+    return 0;
+}
+
+/* ioctl: every request of a file-system family that is not known only to
+   read is taken to change the inode, and refused on a store descriptor
+   (FIDEDUPERANGE changes the other files it names, never fd's).  Other
+   requests (terminals, sockets, devices) are not about a store file and
+   cost nothing.  A file system without flags answers the flags requests
+   with ENOTTY, so the plain call's own error comes first for them. */
 int cow_before_ioctl(int fd, unsigned long req)
 {
     int flags, saved = errno, err;
 
-    if (req != FS_IOC_SETFLAGS && req != FS_IOC_FSSETXATTR)
+    if (!fs_family(req) || reads_only(req))
         return 0;
-    if (syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &flags) < 0 && errno == ENOTTY)
+    if ((req == FS_IOC_SETFLAGS || req == FS_IOC32_SETFLAGS || req == FS_IOC_FSSETXATTR) &&
+        syscall(SYS_ioctl, fd, FS_IOC_GETFLAGS, &flags) < 0 && errno == ENOTTY)
         err = 0;
     else
         err = cow_before_fd("ioctl", fd, COW_WRITE | COW_META);
@@ -299,13 +366,107 @@ static int store_link(int dirfd, const char *path, struct cow_link *link)
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode)
 {
     struct cow_link link;
+    struct stat st;
     int saved = errno, hide;
 
-    if (!follow || !S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled())
+    if (!S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled())
         return 0;
-    hide = store_link(dirfd, path, &link);
+    if (!path || !path[0]) /* AT_EMPTY_PATH: the descriptor itself */
+        hide = sys_fstat(dirfd, &st) == 0 && cow_fd_hides_write(dirfd, mode, st.st_dev, st.st_ino);
+    else
+        hide = follow && store_link(dirfd, path, &link);
     errno = saved;
     return hide;
+}
+
+/* An fstat found no owner write bit: show one on a descriptor opened
+   through a store link, as stat of the link's name does. */
+int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino)
+{
+    char name[COW_NAME_KEPT];
+    struct cow_link link;
+    struct stat st;
+    int dirfd, saved, hide;
+
+    if (!S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled() || !cow_store_device(dev) ||
+        !cow_view_name(fd, &dirfd, name))
+        return 0;
+    saved = errno;
+    hide = sys_fstatat(dirfd, name, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino &&
+           store_link(dirfd, name, &link);
+    errno = saved;
+    return hide;
+}
+
+/* After an open of (dirfd, path) returned fd.  A read-only open notes
+   the name (views.c), for fstat; an open for writing went through a
+   private file, if any, and only forgets what fd meant before.  No system
+   call: every open of the process pays this. */
+void cow_opened(int dirfd, const char *path, int fd, int for_writing)
+{
+    if (fd < 0)
+        return;
+    if (for_writing || !cow_enabled())
+        cow_view_forget(fd);
+    else
+        cow_view_note(fd, dirfd, path);
+}
+
+/* Is the directory open as fd (AT_FDCWD: the working directory) a
+   read-only store directory, or a store directory itself (1775)? */
+static int store_dir(int fd)
+{
+    char target[PATH_MAX];
+    struct stat st;
+
+    if (sys_fstatat(fd, ".", &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
+        !cow_store_device(st.st_dev) ||
+        ((st.st_mode & S_IWUSR) && !cow_store_root(st.st_dev, st.st_ino)))
+        return 0;
+    if (fd != AT_FDCWD)
+        return cow_fd_in_store(fd, target) != 0; /* -1, cannot tell: refused */
+    return cow_dir_path(AT_FDCWD, target) == 0 && cow_in_store(target);
+}
+
+/* Whether the working directory is a store directory: -1 not known (at
+   start, and after every chdir), else store_dir(AT_FDCWD).  One fstat the
+   first time a relative name is written after a change. */
+static int cwd_in_store = -1;
+
+void cow_cwd_changed(void)
+{
+    __atomic_store_n(&cwd_in_store, -1, __ATOMIC_RELAXED);
+}
+
+static int cwd_is_store_dir(void)
+{
+    int known = __atomic_load_n(&cwd_in_store, __ATOMIC_RELAXED);
+
+    if (known < 0) {
+        known = store_dir(AT_FDCWD);
+        __atomic_store_n(&cwd_in_store, known, __ATOMIC_RELAXED);
+    }
+    return known;
+}
+
+/* Is (dirfd, path) a name relative to a read-only store directory, open
+   by descriptor or as the working directory?  Then a write to it is
+   refused as the same name by path through a link is: programs open a
+   directory once, through a link perhaps, and work relative to it (cp
+   FILE DIR, rm -rf DIR/, tar -C, and the descriptors fts dups), or chdir
+   into it (mkdir -p).  A build's own directories are writable while it
+   writes them.  One fstat for a descriptor, none for the working
+   directory but after a chdir. */
+static int below_store_dir_fd(int dirfd, const char *path)
+{
+    char byte[1];
+
+    if (!(dirfd == AT_FDCWD ? cwd_is_store_dir() : dirfd >= 0 && store_dir(dirfd)))
+        return 0;
+    /* Only then look at the name.  The kernel reads the pointer first: a
+       bad one is its EFAULT. */
+    return path && !(sys_readlinkat(AT_FDCWD, path, byte, 1) < 0 && errno == EFAULT) &&
+           path[0] != '/';
 }
 
 /* access(W_OK) refused a store link: grant it when a write could succeed,

@@ -104,6 +104,22 @@ static int make_temp(struct job *j, mode_t mode)
     return fail(j, "creating a temporary file beside it");
 }
 
+/* Predict, then act: an O_DIRECT open fails with EINVAL where the file
+   system refuses O_DIRECT, after the link would be gone.  Ask the
+   temporary file first (and give it back its flags for the copy). */
+static int accepts_direct(struct job *j)
+{
+    long flags;
+
+    if (!(j->how & COW_DIRECT))
+        return 0;
+    flags = syscall(SYS_fcntl, j->tmp, F_GETFL);
+    if (flags < 0 || syscall(SYS_fcntl, j->tmp, F_SETFL, flags | O_DIRECT) < 0 ||
+        syscall(SYS_fcntl, j->tmp, F_SETFL, flags) < 0)
+        return fail(j, "opening it with O_DIRECT, as the caller does");
+    return 0;
+}
+
 static int fill(struct job *j)
 {
     struct timespec times[2] = {j->st.st_atim, j->st.st_mtim};
@@ -199,7 +215,7 @@ static int create(struct job *j)
     struct stat st;
     int err;
 
-    if ((err = make_temp(j, j->create_mode & 07777)))
+    if ((err = make_temp(j, j->create_mode & 07777)) || (err = accepts_direct(j)))
         return err;
     j->how |= COW_TRUNC;
     if (sys_fstat(j->tmp, &st) < 0)
@@ -215,12 +231,41 @@ static int create(struct job *j)
     return publish(j);
 }
 
+/* Is the directory we hold (and locked) in a store?  Without /proc, it
+   must at least be the directory the path names now. */
+static int held_in_store(struct job *j)
+{
+    char target[PATH_MAX], dir[PATH_MAX];
+    struct stat held, now;
+    int in = cow_fd_in_store(j->dir.fd, target);
+    size_t len = (size_t)(j->name - j->path);
+
+    if (in >= 0)
+        return in;
+    if (len == 0)
+        strcpy(dir, ".");
+    else {
+        memcpy(dir, j->path, len);
+        dir[len] = 0;
+    }
+    return sys_fstat(j->dir.fd, &held) < 0 || sys_fstatat(j->dirfd, dir, &now, 0) < 0 ||
+           held.st_dev != now.st_dev || held.st_ino != now.st_ino;
+}
+
 static int build(struct job *j)
 {
     int err;
 
     if ((err = open_dir(j)))
         return err;
+    /* Everything below acts on the directory we hold, which the path may
+       no longer name: a directory swapped for a link to a store directory
+       before we opened it, and back before we look again, would otherwise
+       receive our temporary file and lose a store entry to the swap. */
+    if (held_in_store(j)) {
+        errno = EROFS;
+        return fail(j, "its directory, as opened, is in the store");
+    }
     /* Another thread or process may have done it while we waited, or
        made the name something we must not touch. */
     switch (cow_classify(j->dirfd, j->path, 1, &j->link)) {
@@ -233,6 +278,10 @@ static int build(struct job *j)
         return fail(j, "the name now leads into the store through a directory");
     }
     j->text_len = sys_readlinkat(j->dir.fd, j->name, j->text, sizeof j->text);
+    if (j->text_len < 0 && (errno == ENOENT || errno == EINVAL)) {
+        j->replaced = 1; /* removed, or replaced by a file, since we looked: look again */
+        return 0;
+    }
     if (j->text_len <= 0 || j->text_len >= (long)sizeof j->text)
         return fail(j, "reading the link");
     if (j->link.missing)
@@ -244,7 +293,8 @@ static int build(struct job *j)
         errno = EROFS;
         return fail(j, "it is not a regular file, and only files can be made private");
     }
-    if ((err = make_temp(j, 0600)) || (err = fill(j)) || (err = publish(j)))
+    if ((err = make_temp(j, 0600)) || (err = accepts_direct(j)) || (err = fill(j)) ||
+        (err = publish(j)))
         return err;
     return 0;
 }

@@ -54,6 +54,7 @@ enter_mode() {
 
 # Empty the store and the work dir; the case then adds its files.
 fresh() {
+    SUM_SKIP=
     chmod -R u+w "$STORE_SRC" "$W" 2>/dev/null
     rm -rf "${STORE_SRC:?}"/* "$W"
     mkdir -p "$W"
@@ -65,23 +66,29 @@ store_file() { mkdir -p "$(dirname "$STORE_SRC/$1")"; printf '%s' "$2" >"$STORE_
 # link NAME [TARGET]: a symlink in the work dir to a store file
 link() { mkdir -p "$(dirname "$W/$1")"; ln -sfn "$STORE/${2:-$1}" "$W/$1"; }
 
-# Make the store look like Nix's: read-only modes, mtime 1, owned by root.
+# Make the store look like Nix's: read-only modes, mtime 1, owned by root,
+# and the store directory itself 1775 as Nix leaves it (owner writable).
 seal() {
     find "$STORE_SRC" -mindepth 1 -type d -exec chmod 0555 {} +
     find "$STORE_SRC" -mindepth 1 -type f -exec chmod a-w {} +
     find "$STORE_SRC" -mindepth 1 -exec touch -h -d @1 {} +
-    chmod 0555 "$STORE_SRC"
+    chmod 1775 "$STORE_SRC"
     if [ "$MODE" = nobody ]; then chown -R nobody: "$W"; fi
 }
 
 # A checksum of everything in the store: names, types, modes, sizes,
 # modification and change times, link counts, owners, content, extended
-# attributes and file flags (where the file system has them).
+# attributes, file flags and inode versions (where the file system has
+# them).
+# SUM_SKIP names a store entry left out (a build's own output, which the
+# build may change); fresh resets it.
 store_sum() {
-    (cd "$STORE_SRC" && find . -printf '%y %m %s %T@ %C@ %n %u:%g %p %l\n' | LC_ALL=C sort &&
-        find . -type f -exec sha256sum {} + | LC_ALL=C sort &&
-        getfattr -R -d -m - --absolute-names . 2>/dev/null | LC_ALL=C sort
-        lsattr -R -a . 2>/dev/null | LC_ALL=C sort) | sha256sum | cut -c1-16
+    local skip=()
+    [ -z "${SUM_SKIP:-}" ] || skip=(-path "./$SUM_SKIP" -prune -o)
+    (cd "$STORE_SRC" && find . "${skip[@]}" -printf '%y %m %s %T@ %C@ %n %u:%g %p %l\n' | LC_ALL=C sort &&
+        find . "${skip[@]}" -type f -exec sha256sum {} + | LC_ALL=C sort &&
+        find . "${skip[@]}" -print0 | xargs -0 getfattr -d -m - --absolute-names 2>/dev/null | LC_ALL=C sort
+        find . "${skip[@]}" -print0 | xargs -0 lsattr -d -a -v 2>/dev/null | LC_ALL=C sort) | sha256sum | cut -c1-16
 }
 
 # as_user CMD: run a shell command in the work dir as the mode's user,

@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
@@ -22,7 +24,7 @@ static const char *name_of(int err)
         {EACCES, "EACCES"}, {EPERM, "EPERM"},   {EROFS, "EROFS"},   {ENOENT, "ENOENT"},
         {EXDEV, "EXDEV"},   {EINVAL, "EINVAL"}, {EISDIR, "EISDIR"}, {ELOOP, "ELOOP"},
         {EEXIST, "EEXIST"}, {ENODATA, "ENODATA"}, {ENOTTY, "ENOTTY"}, {EAGAIN, "EAGAIN"},
-        {ENOTDIR, "ENOTDIR"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {EBADF, "EBADF"},
+        {ENOTDIR, "ENOTDIR"}, {EMFILE, "EMFILE"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {EBADF, "EBADF"},
     };
     static char other[16];
 
@@ -48,6 +50,11 @@ static int write_line(int fd)
         close(fd);
     errno = err;
     return r;
+}
+
+static int opened(int fd)
+{
+    return said(fd < 0 ? -1 : close(fd));
 }
 
 static mode_t octal(const char *s) { return (mode_t)strtol(s, NULL, 8); }
@@ -93,6 +100,10 @@ static int on_fd(const char *op, const char *path)
         r = fremovexattr(fd, "user.cow");
     else if (!strcmp(op, "setflags"))
         r = ioctl(fd, FS_IOC_SETFLAGS, &attr);
+    else if (!strcmp(op, "setversion"))
+        r = ioctl(fd, FS_IOC_SETVERSION, &attr);
+    else if (!strcmp(op, "getversion"))
+        r = ioctl(fd, FS_IOC_GETVERSION, &attr);
     else if (!strcmp(op, "linkat_empty"))
         r = linkat(fd, "", AT_FDCWD, "hard", AT_EMPTY_PATH);
     else if (!strcmp(op, "opath_chown")) {
@@ -169,6 +180,69 @@ static int via_dirfd(const char *dir, const char *name)
     return said(write_line(openat(d, name, O_WRONLY | O_APPEND)));
 }
 
+/* The mode fstat (or an AT_EMPTY_PATH stat) of a read-only descriptor
+   shows: how is open, fopen, fstatat or statx. */
+static int fd_view(const char *how, const char *path)
+{
+    FILE *f = !strcmp(how, "fopen") ? fopen(path, "r") : NULL;
+    int fd = f ? fileno(f) : open(path, O_RDONLY), r;
+    struct stat st;
+    struct statx stx;
+
+    if (fd < 0)
+        return said(-1);
+    if (!strcmp(how, "statx")) {
+        r = statx(fd, "", AT_EMPTY_PATH, STATX_MODE, &stx);
+        st.st_mode = stx.stx_mode;
+    } else if (!strcmp(how, "fstatat")) {
+        r = fstatat(fd, "", &st, AT_EMPTY_PATH);
+    } else {
+        r = fstat(fd, &st);
+    }
+    if (r < 0)
+        return said(-1);
+    printf("%o\n", st.st_mode & 07777);
+    return 0;
+}
+
+/* A call relative to a directory descriptor: at DIR OP NAME, OP one of
+   mkdir, create, unlink, chmod, rename (NAME to NAME.moved). */
+static int at_dir(const char *dir, const char *op, const char *name)
+{
+    int d = open(dir, O_RDONLY | O_DIRECTORY), r;
+    char moved[PATH_MAX];
+
+    if (d < 0)
+        return said(-1);
+    if (!strcmp(op, "mkdir"))
+        r = mkdirat(d, name, 0755);
+    else if (!strcmp(op, "create"))
+        r = (r = openat(d, name, O_WRONLY | O_CREAT, 0644)) < 0 ? -1 : close(r);
+    else if (!strcmp(op, "unlink"))
+        r = unlinkat(d, name, 0);
+    else if (!strcmp(op, "chmod"))
+        r = fchmodat(d, name, 0777, 0);
+    else {
+        snprintf(moved, sizeof moved, "%s.moved", name);
+        r = renameat(d, name, d, moved);
+    }
+    return said(r);
+}
+
+/* Fill the descriptor table (a low limit, then dups up to it), so that
+   no open can succeed, cowlink's own included. */
+static void fill_fd_table(void)
+{
+    struct rlimit lim = {64, 64};
+
+    if (setrlimit(RLIMIT_NOFILE, &lim) < 0) {
+        perror("calls: setrlimit");
+        exit(2);
+    }
+    while (dup(0) >= 0)
+        ;
+}
+
 int main(int argc, char **argv)
 {
     const char *op = argc > 1 ? argv[1] : "", *p = argc > 2 ? argv[2] : "";
@@ -179,10 +253,28 @@ int main(int argc, char **argv)
         fputs("usage: calls OP PATH [ARG...]\n", stderr);
         return 2;
     }
+    if (!strcmp(op, "emfile")) { /* emfile OP ARGS...: OP with a full table */
+        fill_fd_table();
+        return main(argc - 1, argv + 1);
+    }
     if (!strcmp(op, "append"))
         return said(write_line(open(p, O_WRONLY | O_APPEND)));
     if (!strcmp(op, "trunc"))
         return said(write_line(open(p, O_WRONLY | O_TRUNC)));
+    if (!strcmp(op, "trunc_dir"))
+        return said(write_line(open(p, O_WRONLY | O_TRUNC | O_DIRECTORY)));
+    if (!strcmp(op, "trunc_direct"))
+        return opened(open(p, O_WRONLY | O_TRUNC | O_DIRECT)); /* no aligned write */
+    if (!strcmp(op, "mkstemp")) {
+        char t[PATH_MAX];
+        snprintf(t, sizeof t, "%s", p);
+        return opened(mkstemp(t));
+    }
+    if (!strcmp(op, "mkdtemp")) {
+        char t[PATH_MAX];
+        snprintf(t, sizeof t, "%s", p);
+        return said(mkdtemp(t) ? 0 : -1);
+    }
     if (!strcmp(op, "create"))
         return said(write_line(open(p, O_WRONLY | O_CREAT, octal(a))));
     if (!strcmp(op, "create_excl"))
@@ -199,6 +291,15 @@ int main(int argc, char **argv)
         return said(truncate(p, atol(a)));
     if (!strcmp(op, "utimensat"))
         return said(utimensat(AT_FDCWD, p, times_of(a), 0));
+    if (!strcmp(op, "utimes"))
+        return said(utimes(p, !strcmp(a, "null") ? NULL
+                                                 : (struct timeval[2]){{1000, 0}, {1000, 0}}));
+    if (!strcmp(op, "futimesat"))
+        return said(futimesat(AT_FDCWD, p, (struct timeval[2]){{1000, 0}, {1000, 0}}));
+    if (!strcmp(op, "chown_self"))
+        return said(chown(p, geteuid(), getegid()));
+    if (!strcmp(op, "fchownat_self"))
+        return said(fchownat(AT_FDCWD, p, geteuid(), getegid(), 0));
     if (!strcmp(op, "setxattr"))
         return said(setxattr(p, "user.cow", "1", 1, 0));
     if (!strcmp(op, "removexattr"))
@@ -223,6 +324,10 @@ int main(int argc, char **argv)
         printf("%o\n", st.st_mode & 07777);
         return 0;
     }
+    if (!strcmp(op, "at"))
+        return at_dir(p, a, b);
+    if (!strcmp(op, "fd_view"))
+        return fd_view(p, a);
     if (!strcmp(op, "deep_cwd"))
         return deep_cwd(p);
     if (!strcmp(op, "deleted_cwd"))

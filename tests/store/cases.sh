@@ -151,3 +151,181 @@ check_error_names_target() {
     grep -q "private copy of $STORE/pkg/a.txt: opening its directory" "$T/stderr" ||
         { echo "  stderr: $(cat "$T/stderr")"; return 1; }
 }
+
+# 13. Re-timing and re-owning through an ordinary store link change the
+#     store's inode as a write does: the link becomes a private copy first
+#     (and the unprivileged builder, who owns the copy, then succeeds).
+add times_utimensat_set times_utimensat_now times_utimensat_null times_utimes_set
+add times_utimes_null times_futimesat_set owner_chown_self owner_fchownat_self
+private_old() { is_private a.txt && content a.txt old; }
+for c in utimensat:set utimensat:now utimensat:null utimes:set utimes:null futimesat:set; do
+    one "times_${c%%:*}_${c#*:}" "\$CALLS ${c%%:*} a.txt ${c#*:}" '*:ok'
+    eval "check_times_${c%%:*}_${c#*:}() { private_old; }"
+done
+check_times_futimesat_set() { private_old && [ "$(stat -c %Y "$W/a.txt")" = 1000 ]; }
+check_times_utimensat_set() { private_old && [ "$(stat -c %Y "$W/a.txt")" = 1000 ]; }
+one owner_chown_self '$CALLS chown_self a.txt' '*:ok'
+one owner_fchownat_self '$CALLS fchownat_self a.txt' '*:ok'
+check_owner_chown_self() { private_old; }
+check_owner_fchownat_self() { private_old; }
+
+# 14. A full descriptor table makes the cheap check fail (EMFILE): that is
+#     no proof that no symlink is on the way, so cowlink classifies the path
+#     (no descriptor needed) and, unable to make a copy, refuses.
+add emfile_truncate emfile_chmod emfile_mkdir_below emfile_unlink_below
+one emfile_truncate '$CALLS emfile truncate a.txt 1' 'nobody:EACCES root-ro:EROFS root-rw:EMFILE'
+one emfile_chmod '$CALLS emfile chmod a.txt 777' 'nobody:EPERM root-ro:EROFS root-rw:EMFILE'
+one emfile_mkdir_below '$CALLS emfile mkdir pkgdir/d' "$REFUSED"
+one emfile_unlink_below '$CALLS emfile unlink pkgdir/a.txt' "$REFUSED"
+check_emfile_truncate() { is_link a.txt; }
+check_emfile_chmod() { is_link a.txt; }
+
+# 15. A descriptor opened through a store link shows, to fstat and to the
+#     AT_EMPTY_PATH stats, what stat of the link shows (the owner write
+#     bit), so that sed -i gives the file that replaces the link a writable
+#     mode; a store file opened by its store path shows the store's mode.
+add view_fstat view_fopen view_fstatat view_statx view_by_store_path sed_inplace_mode
+for how in fstat fopen fstatat statx; do
+    one "view_$how" "\$CALLS fd_view ${how/fstat/open} a.txt" '*:644'
+done
+CALL_view_fstatat='$CALLS fd_view fstatat a.txt'
+one view_by_store_path '$CALLS fd_view open $STORE/pkg/a.txt'
+BITES_view_by_store_path=no
+one sed_inplace_mode 'sed -i s/old/new/ a.txt && stat -c %a a.txt' '*:644'
+check_sed_inplace_mode() { is_private a.txt && content a.txt new; }
+
+# 16. Predict, then act: an open that truncates and then fails (O_DIRECTORY
+#     on a file; O_DIRECT where the link's file system refuses it, ramfs
+#     here) leaves the link as it was.
+add trunc_directory trunc_direct
+one trunc_directory '$CALLS trunc_dir a.txt'
+BITES_trunc_directory=no # only the link bites: the old library emptied it
+check_trunc_directory() { is_link a.txt; }
+setup_trunc_direct() {
+    base && mkdir -p "$W/ram" && mount -t ramfs none "$W/ram" && link ram/a.txt pkg/a.txt
+}
+CALL_trunc_direct='$CALLS trunc_direct ram/a.txt'
+WANT_trunc_direct='nobody:EACCES root-ro:EROFS root-rw:EINVAL'
+check_trunc_direct() { is_link ram/a.txt; }
+teardown_trunc_direct() { ! mountpoint -q "$W/ram" || umount "$W/ram"; }
+
+# 17. A descriptor of the store directory, whose owner write bit (1775, as
+#     Nix leaves it) once read as "not in the store".
+add fd_storeroot_fchmod fd_storeroot_fchown fd_storeroot_futimens fd_storeroot_fsetxattr
+for call in fchmod fchown futimens; do
+    one "fd_storeroot_$call" "\$CALLS fd $call s" "$NOT_OWNER"
+done
+one fd_storeroot_fsetxattr '$CALLS fd fsetxattr s' "$REFUSED"
+
+# 18. ioctl: every request of a file-system family not known only to read
+#     (chattr -v: FS_IOC_SETVERSION, an _IOW outside the 'f' family) is
+#     refused on a store descriptor; a read passes.
+add fd_setversion fd_getversion
+one fd_setversion '$CALLS fd setversion a.txt' "$NOT_OWNER"
+one fd_getversion '$CALLS fd getversion a.txt' '*:ok'
+BITES_fd_getversion=no
+
+# 19. A working directory below a directory the caller cannot search: the
+#     kernel resolves relative names from the working directory, cowlink's
+#     walk from "/" meets EACCES, which is no proof that the call fails.
+#     The caller is the store's owner (root without CAP_DAC_*, as in
+#     single-user Nix): the change of mode is refused, not passed.
+add locked_ancestor_chmod locked_ancestor_utimes
+setup_locked_ancestor_chmod() { base; mkdir -p "$W/anc/in"; ln -s "$STORE/pkg/a.txt" "$W/anc/in/a.txt"; }
+setup_locked_ancestor_utimes() { setup_locked_ancestor_chmod; }
+owner_below_locked='cd anc/in && chmod 0 .. && setpriv --bounding-set=-dac_override,-dac_read_search $CALLS'
+CALL_locked_ancestor_chmod="$owner_below_locked chmod a.txt 644"
+CALL_locked_ancestor_utimes="$owner_below_locked utimes a.txt set"
+WANT_locked_ancestor_chmod='root-rw:EROFS'
+WANT_locked_ancestor_utimes='root-rw:EROFS'
+MODES_locked_ancestor_chmod=root-rw
+MODES_locked_ancestor_utimes=root-rw
+
+# 20. Configuration: an empty COWLINK_STORE counts as unset, as the cowlink
+#     command reads it (NIX_STORE, else /nix/store), never as "no store";
+#     store directories past the 16th are ignored with one line.
+add empty_cowlink_store stores_past_16
+one empty_cowlink_store 'COWLINK_STORE= NIX_STORE=$STORE $CALLS append a.txt' '*:ok'
+check_empty_cowlink_store() { is_private a.txt && content a.txt $'oldx'; }
+one stores_past_16 'COWLINK_STORE=$STORE$(printf ":/nonexistent/s%s" $(seq 17)) $CALLS append a.txt' '*:ok'
+BITES_stores_past_16=no # the old library said it once per directory
+check_stores_past_16() {
+    is_private a.txt && [ "$(grep -c 'at most 16' "$T/stderr")" = 1 ] ||
+        { echo "  stderr: $(cat "$T/stderr")"; return 1; }
+}
+
+# 21. The mkstemp family creates a name: below a link to a store directory
+#     it is refused like any create (sed -i through such a link).
+add mkstemp_below_dirlink mkdtemp_below_dirlink sed_below_dirlink
+one mkstemp_below_dirlink '$CALLS mkstemp pkgdir/tmpXXXXXX' "$REFUSED"
+one mkdtemp_below_dirlink '$CALLS mkdtemp pkgdir/tmpXXXXXX' "$REFUSED"
+one sed_below_dirlink 'sed -i s/old/new/ pkgdir/a.txt 2>/dev/null; echo $?' '*:4'
+
+# 22. The build's own outputs (COWLINK_OUTPUTS, set by the setup hook):
+#     every other store entry is refused even when named directly (SQLite's
+#     readlink-then-open and its journal, sed -i --follow-symlinks), and
+#     descriptor calls on read-only files of an output behave as without
+#     cowlink (cp -p, tar -x into $out).
+own() { base; store_file out/ro.txt ro; SUM_SKIP=out; }
+# own_case NAME CALL [WANT]: CALL with COWLINK_OUTPUTS naming out and out-dev
+own_case() {
+    eval "setup_$1() { own; }"
+    eval "CALL_$1=\$outs' '\$2"
+    [ $# -lt 3 ] || eval "WANT_$1=\$3"
+    add "$1"
+}
+outs='COWLINK_OUTPUTS=$STORE/out:$STORE/out-dev'
+own_case outputs_other_open '$CALLS append $STORE/pkg/a.txt' "$REFUSED"
+own_case outputs_other_journal '$CALLS create $STORE/pkg/a.txt-journal 644' "$REFUSED"
+own_case outputs_other_mkstemp '$CALLS mkstemp $STORE/pkg/tmpXXXXXX' "$REFUSED"
+own_case outputs_other_fd '$CALLS fd fchmod $STORE/pkg/a.txt' "$NOT_OWNER"
+own_case outputs_sed_follow 'sed -i --follow-symlinks s/old/new/ a.txt 2>/dev/null; echo $?' '*:4'
+check_outputs_sed_follow() { is_link a.txt; }
+# The build's own output is root's here: as nobody it cannot be written.
+for c in fchmod futimens fchown; do
+    own_case "outputs_own_$c" "\$CALLS fd $c \$STORE/out/ro.txt"
+    eval "MODES_outputs_own_$c='root-rw root-ro' BITES_outputs_own_$c=no"
+done # they hold cowlink to the plain call: the old library refused them
+own_case outputs_own_append '$CALLS append $STORE/out/ro.txt'
+MODES_outputs_own_append='root-rw root-ro'
+BITES_outputs_own_append=no # passed before too: named directly
+
+# 23. A read-only store directory open by descriptor (opened through a
+#     link to it, as cp FILE DIR, rm -rf DIR/ and tar -C do, or dup'ed by
+#     fts): names created, removed or changed relative to it are refused
+#     as the same names by path through the link are.
+add at_dirlink_mkdir at_dirlink_create at_dirlink_unlink at_dirlink_chmod at_dirlink_rename
+add at_storeroot_mkdir at_dirlink_sub_create rm_rf_dirlink cp_into_dirlink
+for op in mkdir:d create:new unlink:a.txt chmod:a.txt rename:a.txt; do
+    one "at_dirlink_${op%%:*}" "\$CALLS at pkgdir ${op%%:*} ${op#*:}" "$REFUSED"
+done
+WANT_at_dirlink_chmod=$NOT_OWNER
+one at_storeroot_mkdir '$CALLS at s mkdir d' "$REFUSED"
+one at_dirlink_sub_create '$CALLS at pkgdir/sub create new' "$REFUSED"
+one rm_rf_dirlink 'rm -rf pkgdir/ 2>/dev/null; echo $?' '*:1'
+one cp_into_dirlink 'echo x >f && cp f pkgdir 2>/dev/null; echo $?' '*:1'
+# ... and as the working directory (mkdir -p chdirs into each directory).
+add mkdir_p_dirlink cwd_dirlink_create
+one mkdir_p_dirlink 'mkdir -p pkgdir/x/y 2>/dev/null; echo $?' '*:1'
+one cwd_dirlink_create 'cd pkgdir && $CALLS create new 644' "$REFUSED"
+
+# 24. One store path bind-mounted elsewhere (not the store directory
+#     itself): the mount table says its files are the store's.
+add bind_one_path bind_one_path_fd
+setup_bind_one_path() {
+    base && mkdir -p "$T/onepkg" && mount --bind "$STORE/pkg" "$T/onepkg" &&
+        ln -s "$T/onepkg/a.txt" "$W/one.txt"
+}
+teardown_bind_one_path() { ! mountpoint -q "$T/onepkg" || umount "$T/onepkg"; }
+CALL_bind_one_path='$CALLS append one.txt'
+WANT_bind_one_path='*:ok'
+check_bind_one_path() { is_private one.txt && content one.txt $'oldx'; }
+setup_bind_one_path_fd() { setup_bind_one_path; }
+teardown_bind_one_path_fd() { teardown_bind_one_path; }
+CALL_bind_one_path_fd='$CALLS fd fchmod one.txt'
+WANT_bind_one_path_fd=$NOT_OWNER
+# The store's own file system seen through another mount (root-ro: the
+# writable directory under the read-only bind mount), named directly: the
+# mount table says it is the store, with no walk of the path.
+own_case outputs_other_underneath '$CALLS append ${STORE%/store}/store-src/pkg/a.txt' 'root-ro:EROFS'
+MODES_outputs_other_underneath=root-ro

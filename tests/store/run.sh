@@ -10,7 +10,7 @@
 # mode ("nobody:EACCES root-ro:EROFS root-rw:EROFS", or "*:ok").  Without
 # WANT the call must print what it printed without the library.  With the
 # library the store's checksum must not change and check_NAME, if defined,
-# must hold.  A case must bite (without the library the store changes or
+# must hold (teardown_NAME, if defined, runs after each run).  A case must bite (without the library the store changes or
 # the call prints something else) in at least one mode, unless BITES_NAME=no
 # says it holds cowlink to the plain call's result.  MODES_NAME limits modes.
 #
@@ -50,8 +50,12 @@ want_in_mode() { # WANT: the word for this mode, or for *
     done
 }
 
+# teardown_NAME, if defined, undoes what setup_NAME did outside the files
+# (a mount), after each run of the case, whatever the case's result.
+teardown() { ! declare -F "teardown_$1" >/dev/null || "teardown_$1"; }
+
 run_case() {
-    local name=$1 call modes want before without with st changed
+    local name=$1 call modes want before without with changed
     eval "call=\$CALL_$name modes=\${MODES_$name:-all} want=\${WANT_$name:-}"
     [ "$modes" = all ] || [[ " $modes " == *" $MODE "* ]] || return 0
 
@@ -59,6 +63,7 @@ run_case() {
     before=$(store_sum)
     without=$(as_user "$call" 2>/dev/null | tail -n 1)
     changed=$([ "$(store_sum)" != "$before" ] && echo "the store changed" || echo "")
+    teardown "$name"
     want=$(want_in_mode "$want")
     [ -n "$want" ] || want=$without
     [ -n "$changed" ] || [ "$without" != "$want" ] && bit[$name]=1
@@ -66,6 +71,13 @@ run_case() {
     fresh && "setup_$name" && seal
     before=$(store_sum)
     with=$(with_cowlink "$call" 2>"$T/stderr" | tail -n 1)
+    verdict "$name"
+    teardown "$name"
+}
+
+# What the run with cowlink shows: the store, the result, the checks.
+verdict() {
+    local name=$1 st
     if [ "$(store_sum)" != "$before" ]; then
         fail "$name" "the store changed with cowlink"
     elif [ "$with" != "$want" ]; then

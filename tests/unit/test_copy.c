@@ -128,6 +128,38 @@ static void write_error_is_reported(void **state)
     close(out);
 }
 
+/* A sparse store file stays sparse: only its data is copied, its holes
+   stay holes, and its size and content are the same. */
+static void sparse_file_keeps_holes(void **state)
+{
+    const off_t size = 64L * 1024 * 1024, second = 32L * 1024 * 1024;
+    unsigned long long bytes = 0;
+    char block[4096];
+    struct stat st;
+    int method, in, out;
+
+    (void)state;
+    memset(block, 'd', sizeof block);
+    in = open(at("sparse"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(pwrite(in, block, sizeof block, 0), sizeof block);
+    assert_int_equal(pwrite(in, block, sizeof block, second), sizeof block);
+    assert_int_equal(ftruncate(in, size), 0);
+    assert_int_equal(fstat(in, &st), 0);
+    if ((long long)st.st_blocks * 512 >= size) {
+        close(in);
+        skip(); /* this file system has no holes */
+    }
+    lseek(in, 0, SEEK_SET);
+    out = open(at("sparse.copy"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_int_equal(cow_copy(in, out, &method, &bytes), 0);
+    close(in);
+    close(out);
+    assert_int_equal(stat(at("sparse.copy"), &st), 0);
+    assert_int_equal(st.st_size, size);
+    assert_true((long long)st.st_blocks * 512 < 1024 * 1024); /* 8 KiB of data */
+    assert_true(same_files(at("sparse"), at("sparse.copy")));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +171,7 @@ int main(void)
         cmocka_unit_test(falls_back_on_a_pipe),
         cmocka_unit_test(empty_file),
         cmocka_unit_test(write_error_is_reported),
+        cmocka_unit_test(sparse_file_keeps_holes),
     };
     int failed;
 

@@ -2,6 +2,7 @@
    copy when the caller truncates, nothing left behind when it fails, and
    one private copy however many threads race for it. */
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 
 #include "fixture.h"
@@ -231,6 +232,50 @@ static void racing_threads_share_one_copy(void **state)
     assert_store_intact();
 }
 
+/* A directory swapped for a link to a store directory before cowlink
+   opens it, and back before it looks again (held here by our flock on the
+   store directory), with a link of the same text in both (Nix store links
+   are absolute): cowlink must see that the directory it holds is the
+   store's and do nothing, not make its copy there and swap a store link
+   out. */
+static void *materialize_swapped(void *arg)
+{
+    (void)arg;
+    return (void *)(long)cow_materialize("test", AT_FDCWD, at("work/swap/lib.link"), COW_WRITE, 0);
+}
+
+static void directory_swapped_while_waiting(void **state)
+{
+    struct stat before, after;
+    pthread_t t;
+    void *result;
+    int held;
+
+    (void)state;
+    if (geteuid() != 0)
+        skip(); /* only root could write the store here */
+    mkdir(at("work/real"), 0755);
+    link_to("store/pkg/lib.rlib", "work/real/lib.link");
+    link_to("store/pkg/lib.rlib", "store/pkg/lib.link"); /* root writes the store */
+    put_link(at("store/pkg"), "work/swap");
+    assert_int_equal(stat(at("store/pkg"), &before), 0);
+    held = open(at("store/pkg"), O_RDONLY | O_DIRECTORY);
+    assert_int_equal(flock(held, LOCK_EX), 0);
+    assert_int_equal(pthread_create(&t, NULL, materialize_swapped, NULL), 0);
+    usleep(300 * 1000); /* it has opened work/swap, the store's, and waits */
+    assert_int_equal(unlink(at("work/swap")), 0);
+    assert_int_equal(rename(at("work/real"), at("work/swap")), 0);
+    flock(held, LOCK_UN);
+    close(held);
+    pthread_join(t, &result);
+    assert_store_intact();
+    assert_int_equal(stat(at("store/pkg"), &after), 0); /* no entry made or renamed */
+    assert_true(before.st_ctim.tv_sec == after.st_ctim.tv_sec &&
+                before.st_ctim.tv_nsec == after.st_ctim.tv_nsec);
+    assert_true(is_link("store/pkg/lib.link"));
+    assert_true(is_link("work/swap/lib.link"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +289,7 @@ int main(void)
         cmocka_unit_test(unreadable_store_file_fails_cleanly),
         cmocka_unit_test(hook_returns_the_plain_error),
         cmocka_unit_test(racing_threads_share_one_copy),
+        cmocka_unit_test(directory_swapped_while_waiting),
     };
     struct timespec one[2] = {{1, 0}, {1, 0}};
     int failed;
