@@ -31,6 +31,8 @@ enum {
     COW_FD_EMPTY = 256, /* an empty path means the directory fd itself */
     COW_DIRECT = 512,   /* O_DIRECT: the private file must accept it too */
     COW_OPENS = 1024,   /* opens a descriptor: a full table fails it first */
+    COW_EXCL = 2048,    /* creates the name: EEXIST when it exists */
+    COW_EXISTS = 4096,  /* removes or renames the name: ENOENT when missing */
 };
 #define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
 #define COW_FAILED(how) ((how) >> 16)
@@ -157,7 +159,9 @@ static inline int cow_open_how(int flags)
         how |= COW_OPENS;
     /* O_NOFOLLOW fails with ELOOP on a link, and O_CREAT|O_EXCL never
        follows one: only the directory holding the name matters. */
-    if (how && ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))
+    if (how && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+        return COW_NAME | COW_EXCL;
+    if (how && (flags & O_NOFOLLOW))
         return COW_NAME;
     return how;
 }

@@ -170,6 +170,14 @@ static int refuse(const char *op, const char *path, int how, const struct cow_li
         return COW_DONE; /* changes nothing: succeed without touching it */
     if (COW_FAILED(how))
         return COW_FAILED(how);
+    /* The kernel looks a name up before it checks a permission: an
+       exclusive create of an existing name, or a removal of a missing
+       one (after the read-only mount check removals make first), fails
+       with the lookup's error and touches nothing. */
+    if (link->target[0] == '/' && (how & COW_EXCL) && !link->missing)
+        return EEXIST;
+    if (link->target[0] == '/' && (how & COW_EXISTS) && link->missing)
+        return error_without(how, link) == EROFS ? EROFS : ENOENT;
     err = link->target[0] != '/' ? 0
           : (how & COW_HARDLINK) ? hardlink_error(link)
                                  : error_without(how, link);

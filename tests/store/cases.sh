@@ -55,6 +55,21 @@ one below_dirlink_mkdir '$CALLS mkdir pkgdir/d' "$REFUSED"
 one below_dirlink_unlink '$CALLS unlink pkgdir/a.txt' "$REFUSED"
 one below_dirlink_rename '$CALLS rename pkgdir/a.txt moved' 'nobody:EACCES root-ro:EROFS root-rw:EROFS'
 one below_dirlink_symlink '$CALLS symlink pkgdir/l' "$REFUSED"
+# The kernel looks a name up before any permission check: an exclusive
+# create of an existing name is EEXIST, a removal of a missing one ENOENT,
+# in every mode (tar -x into a link to a store directory met EACCES); a
+# removal meets a read-only mount first.  A rename across mounts meets EXDEV
+# first, which cowlink does not predict: that mode is left out.
+add below_dirlink_mkdir_exists below_dirlink_excl_exists below_dirlink_symlink_exists
+add below_dirlink_unlink_missing below_dirlink_rename_missing
+one below_dirlink_mkdir_exists '$CALLS mkdir pkgdir/sub' '*:EEXIST'
+one below_dirlink_excl_exists '$CALLS create_excl pkgdir/a.txt' '*:EEXIST'
+one below_dirlink_symlink_exists '$CALLS symlink pkgdir/a.txt' '*:EEXIST'
+one below_dirlink_unlink_missing '$CALLS unlink pkgdir/nothing' 'root-ro:EROFS *:ENOENT'
+one below_dirlink_rename_missing '$CALLS rename pkgdir/nothing moved' '*:ENOENT'
+MODES_below_dirlink_rename_missing='root-rw nobody'
+BITES_below_dirlink_mkdir_exists=no BITES_below_dirlink_excl_exists=no BITES_below_dirlink_symlink_exists=no
+BITES_below_dirlink_unlink_missing=no BITES_below_dirlink_rename_missing=no
 one dirlink_access '$CALLS access_w pkgdir'
 BITES_dirlink_access=no
 
