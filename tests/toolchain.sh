@@ -17,7 +17,14 @@ case $channel in stable|nightly) ;; *) echo "toolchain.sh: stable or nightly, no
 src=$home/toolchains/$channel-$(uname -m)-unknown-linux-gnu
 copy=/var/tmp/cowlink-rust-$channel
 [ -x "$src/bin/rustc" ] || exit 1
-version=$("$src/bin/rustc" --version)
+# The stable copy's record is the version number alone, as it has always
+# been (other clones on the machine share the copy); a nightly's carries
+# its date, which is what tells one nightly from the next.
+if [ "$channel" = stable ]; then
+    version=$("$src/bin/rustc" --version | awk '{print $2}')
+else
+    version=$("$src/bin/rustc" --version)
+fi
 if [ "$(cat "$copy/version" 2>/dev/null)" != "$version" ]; then
     rm -rf "$copy.tmp" "$copy"
     cp -a "$src" "$copy.tmp"
