@@ -98,6 +98,7 @@ demo:
 crane-matrix: all
 	bash examples/crane/compare-test.sh
 	bash examples/crane/matrix.sh $(BUILD)
+	TOOLCHAIN=nightly bash examples/crane/matrix.sh $(BUILD)
 
 # Every cell on both toolchains with crane's own hooks, then with the model.
 crane-matrix-full: all

@@ -87,6 +87,8 @@ int cow_copy(int in, int out, int *method, unsigned long long *bytes);
 /* lock.c */
 struct cow_held {
     int fd, slot;
+    int locked; /* this descriptor holds the flock (not a nested one) */
+    long pid;   /* the process that took it */
 };
 int cow_dir_lock(int dirfd, const char *dir, struct cow_held *h);
 void cow_dir_unlock(struct cow_held *h);

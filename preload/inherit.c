@@ -7,7 +7,10 @@
  * with *at calls: no process per file, no copy of any content.
  * Symlinks in SRC are copied as symlinks (as rsync --links does), and
  * cargo's lock files are skipped: crane deletes every `.cargo*lock` after
- * inheriting, because a lock with a store timestamp confuses cargo.
+ * inheriting, because a lock with a store timestamp confuses cargo; and
+ * with cargo's new build-dir layout and -Zfine-grain-locking, the `.lock`
+ * of each unit directory (build/PKG/HASH/.lock), which cargo opens for
+ * writing at every build: a link there would be copied by every build.
  * DEST's missing parents are created (crane's `mkdir -p`), so a nested
  * CARGO_TARGET_DIR such as target/foo works.
  */
@@ -37,9 +40,23 @@ static int complain(const struct walk *w, const char *name, const char *what)
     return -1;
 }
 
-static int skipped(const char *name)
+/* Is the directory being read (w->src) a unit directory of cargo's new
+   layout: .../build/PKG/HASH? */
+static int in_unit_dir(const struct walk *w)
 {
-    return fnmatch(".cargo*lock", name, 0) == 0 || strcmp(name, ".package-cache") == 0;
+    const char *p = w->src + w->src_len;
+    int slashes = 0;
+
+    while (p > w->src && slashes < 3)
+        if (*--p == '/')
+            slashes++;
+    return slashes == 3 && strncmp(p, "/build/", 7) == 0;
+}
+
+static int skipped(const struct walk *w, const char *name)
+{
+    return fnmatch(".cargo*lock", name, 0) == 0 || strcmp(name, ".package-cache") == 0 ||
+           (strcmp(name, ".lock") == 0 && in_unit_dir(w));
 }
 
 /* Put a symlink with text `to` at dest/name, replacing a file or link
@@ -109,7 +126,7 @@ static int mirror_dir(struct walk *w, int src, int dest)
         struct stat st;
         ssize_t n;
 
-        if (!strcmp(name, ".") || !strcmp(name, "..") || skipped(name))
+        if (!strcmp(name, ".") || !strcmp(name, "..") || skipped(w, name))
             continue;
         if (type == DT_UNKNOWN && fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
             type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;

@@ -17,7 +17,9 @@
 # CRANE_SRC, by default ../shared/third-party/crane from the project root)
 # when crane's sources are there, else the model of them (model.sh).
 # CRANE_IMPL=model|crane chooses.  TOOLCHAIN=stable (rustup's stable, as
-# tests/toolchain.sh copies it) or debian (/usr/bin); by default stable
+# tests/toolchain.sh copies it), debian (/usr/bin), or nightly (rustup's
+# nightly, copied the same way, with cargo's new build-dir layout and
+# fine-grain locking: what cargo 1.100 does by default); by default stable
 # where this machine has it.
 #
 # Needs: BUILD (where libcowlink.so and cowlink are), root for the store.
@@ -43,13 +45,40 @@ now_ms() { date +%s%3N; }
 if [ -z "${TOOLCHAIN:-}" ]; then
     if bash "$REPO/tests/toolchain.sh" >/dev/null 2>&1; then TOOLCHAIN=stable; else TOOLCHAIN=debian; fi
 fi
+# LAYOUT_ENV: what every cargo command gets to choose its target layout.
+LAYOUT_ENV=() NEW_LAYOUT=
 case $TOOLCHAIN in
-stable)
-    bin=$(bash "$REPO/tests/toolchain.sh") || { say "crane: TOOLCHAIN=stable but this machine has no rustup stable toolchain"; exit 1; }
+stable|nightly)
+    bin=$(bash "$REPO/tests/toolchain.sh" "$TOOLCHAIN") || { say "crane: TOOLCHAIN=$TOOLCHAIN but this machine has no rustup $TOOLCHAIN toolchain"; exit 1; }
     UPATH=$bin:/usr/sbin:/usr/bin:/sbin:/bin ;;
 debian) UPATH=/usr/sbin:/usr/bin:/sbin:/bin ;;
-*) say "crane: TOOLCHAIN must be stable or debian, not $TOOLCHAIN"; exit 1 ;;
+*) say "crane: TOOLCHAIN must be stable, debian or nightly, not $TOOLCHAIN"; exit 1 ;;
 esac
+if [ "$TOOLCHAIN" = nightly ]; then
+    # -Zbuild-dir-new-layout -Zfine-grain-locking, for every command.
+    # rustc presented as the stable release it stands in for: the build
+    # scripts of Debian's old crates (proc-macro2, ahash) turn on nightly
+    # language features that today's nightly no longer has.
+    # Of mtime 1, as in the store, whenever it is written: cargo reruns
+    # rustc -vV, and rewrites target/.rustc_info.json, when the compiler's
+    # mtime changes.
+    mkdir -p "$CACHE/nightly-as-stable"
+    cat >"$CACHE/nightly-as-stable/rustc.new" <<EOF
+#!/bin/sh
+for a; do case "\$a" in -vV|-V|--version) "$bin/rustc" "\$@" | sed s/-nightly//; exit ;; esac; done
+exec "$bin/rustc" "\$@"
+EOF
+    if cmp -s "$CACHE/nightly-as-stable/rustc.new" "$CACHE/nightly-as-stable/rustc"; then
+        rm "$CACHE/nightly-as-stable/rustc.new"
+    else
+        mv "$CACHE/nightly-as-stable/rustc.new" "$CACHE/nightly-as-stable/rustc"
+        touch -d @1 "$CACHE/nightly-as-stable/rustc"
+    fi
+    chmod -R a+rx "$CACHE/nightly-as-stable"
+    LAYOUT_ENV=(CARGO_UNSTABLE_BUILD_DIR_NEW_LAYOUT=true CARGO_UNSTABLE_FINE_GRAIN_LOCKING=true
+                RUSTC="$CACHE/nightly-as-stable/rustc")
+    NEW_LAYOUT=1
+fi
 TOOLCHAIN_VERSION=$(PATH=$UPATH cargo -V | awk '{print $2}')
 CARGO_MINOR=$(echo "$TOOLCHAIN_VERSION" | cut -d. -f2)
 
@@ -112,7 +141,7 @@ crane_env() {
     local cores; cores=$(nproc)
     CRANE_ENV=(env -i PATH="$UPATH" HOME=/homeless-shelter CARGO_HOME="$SRC/.cargo-home"
         CARGO_BUILD_JOBS="$cores" RUST_TEST_THREADS="$cores" NIX_BUILD_CORES="$cores"
-        CARGO_BUILD_INCREMENTAL=false CARGO_TERM_COLOR=never "$@")
+        CARGO_BUILD_INCREMENTAL=false CARGO_TERM_COLOR=never "${LAYOUT_ENV[@]}" "$@")
 }
 
 # The name of the dummy build script in the "store", as mkDummySrc writes
@@ -159,7 +188,8 @@ vendor_key() {
 }
 deps_key() {
     (cd "$WORKSPACE" && vendor_key && cat .cargo/config.toml */Cargo.toml Cargo.toml && echo "$DUMMY_RS" "$CACHE"
-     PATH=$UPATH rustc -vV; PATH=$UPATH cargo -V) | sha256sum | cut -c1-16
+     PATH=$UPATH rustc -vV; PATH=$UPATH cargo -V
+     [ ${#LAYOUT_ENV[@]} = 0 ] || echo "${LAYOUT_ENV[*]}") | sha256sum | cut -c1-16
 }
 
 # crate_sum DIR: the checksum a vendored crate of ours carries, and that
@@ -332,12 +362,17 @@ new_build_dir() {
 }
 
 # crate_of PATH (relative to target/): the crate an artifact belongs to,
-# with dashes as underscores.
+# with dashes as underscores.  The new layout keeps a unit's files in
+# build/PKG/HASH/; final artifacts (libNAME.rlib, NAME.d...) are uplifted
+# into the profile's directory in both.
 crate_of() {
     sed -E 's#^(release|debug)/##
+            s#^build/([^/]+)/[0-9a-f]{16}/.*#\1#
             s#^(\.fingerprint|build)/([^/]+)-[0-9a-f]{16}/.*#\2#
             s#^deps/lib([^/]+)-[0-9a-f]{16}\.(rlib|rmeta|so)$#\1#
             s#^deps/([^/]+)-[0-9a-f]{16}(\.[a-z]+)?$#\1#
+            s#^lib([^/.]+)\.(rlib|rmeta|so|a|d)$#\1#
+            s#^([^/.]+)\.d$#\1#
             s#-#_#g'
 }
 

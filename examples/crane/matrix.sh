@@ -12,11 +12,18 @@
 #
 #   usage: matrix.sh [BUILD]     prints `crane-matrix: N passed, M failed`
 #   ONLY='chained*' runs only the cells whose names match (and package).
-#   TOOLCHAIN=stable|debian, CRANE_IMPL=crane|model: see lib.sh.
+#   TOOLCHAIN=stable|debian|nightly, CRANE_IMPL=crane|model: see lib.sh.
+#   TOOLCHAIN=nightly runs the cells of cargo's new build-dir layout (the
+#   default from cargo 1.100) instead, or one SKIP line where this machine
+#   has no rustup nightly toolchain.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 if [ "$(id -u)" != 0 ]; then
     echo "SKIP crane-matrix: needs root (a root-owned store, bind mounts, a nobody user)"
+    exit 0
+fi
+if [ "${TOOLCHAIN:-}" = nightly ] && ! bash "$(dirname "$0")/../../tests/toolchain.sh" nightly >/dev/null 2>&1; then
+    echo "SKIP crane-matrix new layout: no rustup nightly toolchain on this machine"
     exit 0
 fi
 bash "$(dirname "$0")/setup.sh"
@@ -52,6 +59,7 @@ without_error() {
 
 # cell NAME STORETARGET WHO STOREMODE KIND CMD [VAR=VALUE...]
 #   EXPECT: crates cargo must rebuild (!crate: must not)
+#   INHERIT=cowlink: `cowlink inherit` instead of crane's inheritance
 #   BITES=no and WHY_NOT: the cell cannot bite on this toolchain, and why
 cell() {
     local name=$1 from=$2 who=$3 smode=$4 kind=$5 cmd=$6 dir before changed why= bites=${BITES:-yes}
@@ -63,7 +71,7 @@ cell() {
     before=$W/store.before; store_list >"$before"
 
     dir=$(new_build_dir)
-    inherit_symlink "$from" "$dir/target"
+    "inherit_${INHERIT:-symlink}" "$from" "$dir/target"
     phase "$dir" "$who" 0 "$cmd"
     if [ -n "$(store_changes "$before" 1)" ]; then
         why="modified the store ($(phase_ms "$dir") ms)"; restore_store
@@ -87,7 +95,7 @@ cell() {
 
     dir=$(new_build_dir)
     local t0 inherit_ms; t0=$(now_ms)
-    inherit_symlink "$from" "$dir/target"
+    "inherit_${INHERIT:-symlink}" "$from" "$dir/target"
     inherit_ms=$(($(now_ms) - t0))
     phase "$dir" "$who" 1 "$cmd"
     local r=$dir/.phase
@@ -98,7 +106,12 @@ cell() {
     [ -z "$(find "$dir" "$STORE_SRC" -name '.cowlink-*')" ] || problems+=("temporary files left")
     diff -u "$r/rewritten" "$r/event-paths" >"$r/events.diff" ||
         problems+=("event log differs from the links cargo rewrote: $(grep -c '^[-+][^-+]' "$r/events.diff") lines")
-    local stray; stray=$(crate_of <"$r/rewritten" | LC_ALL=C sort -u | LC_ALL=C comm -23 - "$r/compiled" | paste -sd' ' -)
+    # cargo's own files belong to no crate: a unit's .lock (new layout,
+    # fine-grain locking) is opened for writing at every build, rebuilt or
+    # not (chains inherited from crane's install carry them as links;
+    # `cowlink inherit` skips them), and .rustc_info.json is rewritten when
+    # the flags change what rustc reports (`cowlink inherit` links it).
+    local stray; stray=$({ grep -Ev '(^|/)\.lock$|^\.rustc_info\.json$' "$r/rewritten" || true; } | crate_of | LC_ALL=C sort -u | LC_ALL=C comm -23 - "$r/compiled" | paste -sd' ' -)
     [ -z "$stray" ] || problems+=("links rewritten for crates cargo did not rebuild: $stray")
     local c
     for c in ${EXPECT:-}; do
@@ -109,7 +122,9 @@ cell() {
     done
     local rebuilt ncompiled; rebuilt=$(crates_of "$r/rewritten"); ncompiled=$(wc -l <"$r/compiled")
     [ "$ncompiled" -gt 12 ] || ncompiled="$ncompiled ($(paste -sd' ' "$r/compiled"))"
-    echo "  with cowlink: rc=$(phase_rc "$dir") in $(phase_ms "$dir") ms; cargo compiled $ncompiled crates; $(wc -l <"$r/rewritten") inherited links rewritten (crates: ${rebuilt:-none})"
+    local locks of_locks=; locks=$(grep -c '/\.lock$' "$r/rewritten" || true)
+    [ "$locks" = 0 ] || of_locks=" ($locks of them units' .lock files)"
+    echo "  with cowlink: rc=$(phase_rc "$dir") in $(phase_ms "$dir") ms; cargo compiled $ncompiled crates; $(wc -l <"$r/rewritten") inherited links rewritten$of_locks (crates: ${rebuilt:-none})"
     if [ ${#problems[@]} = 0 ]; then pass "$name"; else fail "$name: ${problems[*]}"; head -20 "$r/events.diff"; echo "${changed:-}"; fi
     local n; n=$(echo "$rebuilt" | wc -w)
     [ "$n" -le 10 ] || rebuilt="$n crates: $(echo "$rebuilt" | cut -d' ' -f1-6)..."
@@ -154,10 +169,40 @@ if [ -n "$HAVE_CRANE" ]; then
 fi
 D2=$(install_store "$SRC/target" app-0.1.0 "${D1%/target}")
 cp -a "$STORE_SRC/." "$PRISTINE/"
-say "chained store path: $(find "${D2/#$STORE/$STORE_SRC}" -type l | wc -l) links to its parent, $(find "${D2/#$STORE/$STORE_SRC}" -type f | wc -l) files of its own; tinyc-sys's OUT_DIR: $(find "${D2/#$STORE/$STORE_SRC}"/release/build/tinyc-sys-*/out -type l | wc -l) links"
+say "chained store path: $(find "${D2/#$STORE/$STORE_SRC}" -type l | wc -l) links to its parent, $(find "${D2/#$STORE/$STORE_SRC}" -type f | wc -l) files of its own; tinyc-sys's OUT_DIR: $(find "${D2/#$STORE/$STORE_SRC}"/release/build -path '*/build/tinyc-sys*/out/*' -type l | wc -l) links"
 if [ -n "$HAVE_CRANE" ]; then
     if compare_inherit "$D2"; then pass model-vs-crane-inherit-chained; else fail model-vs-crane-inherit-chained; fi
 fi
+
+# cargo's new build-dir layout (TOOLCHAIN=nightly): the few cells that say
+# what changes, then the summary.
+if [ -n "$NEW_LAYOUT" ]; then
+    # crane's inheritance matches deps/*.rlib and deps/*.rmeta, which the
+    # new layout does not have (build/PKG/HASH/out/).
+    dir=$(new_build_dir)
+    inherit_symlink "$D1" "$dir/target"
+    nlinks=$(find "$dir/target" -type l | wc -l)
+    nfiles=$(find "$dir/target" -type f | wc -l)
+    nstore=$(find "$D1" -type f ! -name '.cargo*lock' | wc -l)
+    echo "crane-links-nothing: crane's use-symlink inheritance of the deps build: $nlinks links, $nfiles files copied ($nstore in the store path, its .cargo*lock left out), $(du -sm "$dir/target" | cut -f1) MB written"
+    if [ "$nlinks" = 0 ] && [ "$nfiles" = "$nstore" ]; then pass crane-links-nothing; else fail "crane-links-nothing: $nlinks links, $nfiles of $nstore files copied"; fi
+    BITES=no WHY_NOT="crane's inheritance links nothing under the new layout: every file is a copy" \
+        EXPECT="libz_sys openssl_sys tinyc_sys" cell env-pkg-config "$D1" root ro build "$B" "$pc"
+    # Chains still carry links (crane's install links every file identical
+    # to the parent's), and only the library makes them writable.
+    EXPECT="libz_sys tinyc_sys" cell chained-env-pkg-config "$D2" root rw build "$B -p app" "$pc"
+    # Every file a link: `cowlink inherit`, then the triggers.
+    INHERIT=cowlink EXPECT="libz_sys openssl_sys tinyc_sys" \
+        cell cowlink-inherit-env-pkg-config "$D1" root ro build "$B" "$pc"
+    INHERIT=cowlink EXPECT="libz_sys" cell cowlink-inherit-remap-path-prefix "$D3" root ro lib "$B -p libz-sys" \
+        "CARGO_BUILD_RUSTFLAGS=$REMAP_FLAGS -C force-frame-pointers=yes"
+    INHERIT=cowlink BITES=no WHY_NOT="nothing is stale: cargo reads the links and writes none of them" \
+        EXPECT="!quirky !probe !libz_sys" cell cowlink-inherit-chained "$D2" root rw build "$B -p app"
+    INHERIT=cowlink EXPECT="quirky" cell cowlink-inherit-chained-rerun-if-changed-missing "$D2" root rw lib "$B -p quirky"
+    INHERIT=cowlink EXPECT="probe tinyc_sys !libz_sys" \
+        cell cowlink-inherit-chained-env-cmake-like "$D2" root rw build "$B -p app" "$cm"
+fi
+[ -z "$NEW_LAYOUT" ] || ONLY=new-layout-done # the cells below are the old layout's
 
 # Inherit the deps build (buildPackage, cargoTest, cargoDoc, cargoClippy).
 EXPECT="libz_sys openssl_sys tinyc_sys" cell env-pkg-config "$D1" root ro build "$B" "$pc"

@@ -12,6 +12,12 @@
  *                              file over BIG while cowlink copies it
  *   races forks SMALL...       200 children forked while two threads
  *                              write every SMALL; each child writes the first
+ *   races fork-signal SMALL    a signal handler writes SMALL while its own
+ *                              thread is inside fork()
+ *   races _Fork BIG SMALL      as fork, with _Fork(), which runs no atfork
+ *                              handler
+ *   races _Fork-in-fork SMALL  a child made by _Fork() while another thread
+ *                              is inside fork() writes SMALL
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +33,25 @@
 #include <unistd.h>
 
 extern char **environ;
+
+/* This program's own fork hook, registered from .preinit_array, which runs
+   before the constructor of any library, cowlink's among them: the prepare
+   hooks run in the reverse order of registration, so this one runs after
+   cowlink's, while the fork is under way.  It does what `inside_fork` says. */
+static void (*volatile inside_fork)(void);
+
+static void prepare_hook(void)
+{
+    if (inside_fork)
+        inside_fork();
+}
+
+static void register_hook(void)
+{
+    pthread_atfork(prepare_hook, NULL, NULL);
+}
+
+__attribute__((section(".preinit_array"), used)) static void (*preinit)(void) = register_hook;
 
 static int append(const char *path, const char *line)
 {
@@ -115,7 +140,7 @@ static int during_spawn(const char *self, const char *big, const char *small)
 static const char *handler_path;
 static volatile int handler_err = -1;
 
-static void on_alarm(int sig)
+static void on_signal(int sig)
 {
     (void)sig;
     handler_err = append(handler_path, "handler\n");
@@ -127,7 +152,7 @@ static int during_signal(const char *big, const char *small)
     int err;
 
     handler_path = small;
-    signal(SIGALRM, on_alarm);
+    signal(SIGALRM, on_signal);
     setitimer(ITIMER_REAL, &tick, NULL);
     if ((err = append(big, "big\n")))
         return failed("the write", err);
@@ -188,6 +213,96 @@ static int many_forks(char **paths)
     return err ? failed("a child's write", err) : puts("ok") < 0;
 }
 
+static void raise_usr1(void)
+{
+    raise(SIGUSR1);
+}
+
+static int signal_in_fork(const char *small)
+{
+    pid_t pid;
+    int err;
+
+    handler_path = small;
+    signal(SIGUSR1, on_signal);
+    inside_fork = raise_usr1;
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    inside_fork = NULL;
+    if ((err = child_status(pid)))
+        return failed("the child", err);
+    if (handler_err < 0)
+        return failed("the handler did not run", EINVAL);
+    if (handler_err)
+        return failed("the handler's write", handler_err);
+    return puts("ok") < 0;
+}
+
+/* A child made by _Fork writes; returns its status. */
+static int by_Fork(const char *small)
+{
+    pid_t pid = _Fork();
+
+    if (pid == 0) {
+        alarm(30); /* a child waiting for an inherited lock dies, not hangs */
+        _exit(append(small, "child\n"));
+    }
+    return pid < 0 ? errno : child_status(pid);
+}
+
+static int during_Fork(const char *big, const char *small)
+{
+    pthread_t t = start_copy(big);
+    int err;
+
+    if ((err = by_Fork(small)))
+        return failed("the child's write", err);
+    if ((err = joined(t)))
+        return failed("the thread's write", err);
+    return puts("ok") < 0;
+}
+
+/* The forking thread waits, inside fork, until the main thread has made
+   its child by _Fork. */
+static int step; /* 1: inside fork; 2: _Fork done */
+
+static void wait_for_Fork(void)
+{
+    __atomic_store_n(&step, 1, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&step, __ATOMIC_ACQUIRE) != 2)
+        usleep(1000);
+}
+
+static void *fork_once(void *arg)
+{
+    pid_t pid;
+
+    (void)arg;
+    inside_fork = wait_for_Fork;
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    return (void *)(long)child_status(pid);
+}
+
+static int Fork_in_fork(const char *small)
+{
+    pthread_t t;
+    int err;
+
+    pthread_create(&t, NULL, fork_once, NULL);
+    while (__atomic_load_n(&step, __ATOMIC_ACQUIRE) != 1)
+        usleep(1000);
+    err = by_Fork(small);
+    __atomic_store_n(&step, 2, __ATOMIC_RELEASE);
+    if (err)
+        return failed("the child's write", err);
+    if ((err = joined(t)))
+        return failed("the forked child", err);
+    return puts("ok") < 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *op = argc > 1 ? argv[1] : "";
@@ -205,6 +320,13 @@ int main(int argc, char **argv)
         return replaced(argv[2]);
     if (!strcmp(op, "forks") && argc >= 3)
         return many_forks(argv + 2);
-    fputs("usage: races fork|spawn|signal BIG SMALL | replaced BIG | forks SMALL...\n", stderr);
+    if (!strcmp(op, "fork-signal") && argc == 3)
+        return signal_in_fork(argv[2]);
+    if (!strcmp(op, "_Fork") && argc == 4)
+        return during_Fork(argv[2], argv[3]);
+    if (!strcmp(op, "_Fork-in-fork") && argc == 3)
+        return Fork_in_fork(argv[2]);
+    fputs("usage: races fork|spawn|signal|_Fork BIG SMALL | replaced BIG | forks SMALL...\n"
+          "       races fork-signal|_Fork-in-fork SMALL\n", stderr);
     return 2;
 }

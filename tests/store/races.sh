@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Writes through store links racing fork, posix_spawn, a signal handler and
-# a program that does not use cowlink (races.c), as nobody and as root on a
-# writable store.  Without the library the writes fail or change the store;
+# Writes through store links racing fork, _Fork, posix_spawn, a signal
+# handler (on its own or inside fork) and a program that does not use
+# cowlink (races.c), as nobody and as root on a writable store.  Without the library the writes fail or change the store;
 # with it every write must go through within the timeout (a hang fails),
 # leave the right content and leave the store unchanged.
 #   bash tests/store/races.sh BUILD_DIR
+#   ONLY='_Fork*' runs only the scenarios whose names match.
 set -uo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -33,12 +34,16 @@ scenarios=(
     'signal|$RACES signal big small|is_private big && is_private small && [ "$(lines small handler)" = 1 ]'
     'replaced|$RACES replaced big|[ "$(head -c 7 "$W/big")" = theirs ] && [ ! -L "$W/big" ]'
     'forks|$RACES forks small other|[ "$(lines small child)" = 200 ] && [ "$(lines other thread)" = 40 ]'
+    'fork-signal|$RACES fork-signal small|is_private small && [ "$(lines small handler)" = 1 ]'
+    '_Fork|$RACES _Fork big small|is_private big && is_private small && [ "$(lines small child)" = 1 ]'
+    '_Fork-in-fork|$RACES _Fork-in-fork small|is_private small && [ "$(lines small child)" = 1 ]'
 )
 
 for mode in nobody root-rw; do
     enter_mode "$mode" || continue
     for s in "${scenarios[@]}"; do
         IFS='|' read -r name act want <<<"$s"
+        case $name in ${ONLY:-*}) ;; *) continue ;; esac
         fresh && setup && seal
         before=$(store_sum)
         out=$(as_user "timeout 90 $act" 2>&1 | tail -n 1)

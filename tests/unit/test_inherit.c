@@ -1,5 +1,5 @@
 /* cowlink inherit: directories mirrored, one link per file, links copied,
-   every .cargo*lock skipped, missing parents of DEST created, merges into
+   every .cargo*lock and each unit's .lock skipped, missing parents of DEST created, merges into
    an existing tree, refuses bad input. */
 #include "fixture.h"
 #include "inherit.h"
@@ -29,6 +29,21 @@ static void mirrors_a_tree(void **state)
     assert_int_equal(lstat(at("work/t1/release/.cargo-build-lock"), &st), -1);
     link_text("work/t1/release/.cargo-lock-not", at("store/target/release/.cargo-lock-not"));
     assert_int_equal(count_named("work/t1/release/deps", ""), 3); /* . .. libx.rlib */
+}
+
+/* cargo's new build-dir layout with -Zfine-grain-locking: a .lock in each
+   unit directory (build/PKG/HASH/), which cargo opens for writing at every
+   build; a .lock a build script wrote into its out/ is the crate's own. */
+static void skips_unit_locks(void **state)
+{
+    struct stat st;
+    (void)state;
+    assert_int_equal(cow_inherit(at("store/target"), at("work/t6")), 0);
+    assert_int_equal(lstat(at("work/t6/release/build/dep/0123456789abcdef/.lock"), &st), -1);
+    link_text("work/t6/release/build/dep/0123456789abcdef/fingerprint/lib-dep",
+              at("store/target/release/build/dep/0123456789abcdef/fingerprint/lib-dep"));
+    link_text("work/t6/release/build/dep/0123456789abcdef/out/.lock",
+              at("store/target/release/build/dep/0123456789abcdef/out/.lock"));
 }
 
 static void merges_into_existing(void **state)
@@ -73,6 +88,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mirrors_a_tree),
+        cmocka_unit_test(skips_unit_locks),
         cmocka_unit_test(merges_into_existing),
         cmocka_unit_test(creates_missing_parents),
         cmocka_unit_test(refuses_bad_input),
@@ -89,6 +105,14 @@ int main(void)
     put_file("store/target/release/.cargo-build-lock", "", 0444);
     put_file("store/target/release/.cargo-lock-not", "not a lock", 0444);
     symlink("/elsewhere/file", at("store/target/release/chained"));
+    mkdir(at("store/target/release/build"), 0755);
+    mkdir(at("store/target/release/build/dep"), 0755);
+    mkdir(at("store/target/release/build/dep/0123456789abcdef"), 0755);
+    mkdir(at("store/target/release/build/dep/0123456789abcdef/fingerprint"), 0755);
+    mkdir(at("store/target/release/build/dep/0123456789abcdef/out"), 0755);
+    put_file("store/target/release/build/dep/0123456789abcdef/.lock", "", 0444);
+    put_file("store/target/release/build/dep/0123456789abcdef/fingerprint/lib-dep", "f", 0444);
+    put_file("store/target/release/build/dep/0123456789abcdef/out/.lock", "mine", 0444);
     chmod(at("store/target/release/deps"), 0555);
     chmod(at("store/target/release"), 0555);
     chmod(at("store/target"), 0555);

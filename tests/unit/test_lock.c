@@ -1,5 +1,6 @@
 /* The directory lock: exclusive between processes, re-entrant for a signal
- * handler of the thread that holds it, and never inherited by a fork. */
+ * handler of the thread that holds it, and never inherited by a fork, nor
+ * kept by the copy a child made by _Fork (no atfork handlers) holds. */
 #include <sys/file.h>
 #include <sys/wait.h>
 
@@ -58,12 +59,43 @@ static void a_fork_does_not_inherit_it(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* _Fork runs no atfork handler: the child keeps its copy of the locked
+   descriptor.  Once the parent lets go, the child still gets the lock,
+   through cowlink as directly. */
+static void a_Fork_child_does_not_keep_it(void **state)
+{
+    struct cow_held held, mine;
+    int fd, st, go[2];
+    char byte;
+    pid_t pid;
+    (void)state;
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(cow_dir_lock(AT_FDCWD, at("work"), &held), 0);
+    pid = _Fork();
+    if (pid == 0) {
+        if (read(go[0], &byte, 1) != 1)
+            _exit(2);
+        fd = open(at("work"), O_RDONLY | O_DIRECTORY);
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+            _exit(1);
+        close(fd);
+        alarm(10);
+        _exit(cow_dir_lock(AT_FDCWD, at("work"), &mine) == 0 ? 0 : 3);
+    }
+    cow_dir_unlock(&held);
+    assert_int_equal(write(go[1], "x", 1), 1);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(nested_in_one_thread),
         cmocka_unit_test(exclusive_between_processes),
         cmocka_unit_test(a_fork_does_not_inherit_it),
+        cmocka_unit_test(a_Fork_child_does_not_keep_it),
     };
     int failed;
 
