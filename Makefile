@@ -8,6 +8,9 @@ MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror
+# glibc's dlsym is in libdl.so.2 (linked by name: no dev package needed);
+# musl has it in libc: make LIBDL= there.
+LIBDL = -Wl,--no-as-needed -l:libdl.so.2
 LIBCFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE
 CHECKS = unit cli symbols integration store-test hardening nix-test crane-matrix
 ifeq ($(SANITIZE),1)
@@ -38,7 +41,7 @@ $(BUILD)/obj/%.o: preload/%.c $(HEADERS)
 	$(CC) $(CFLAGS) $(LIBCFLAGS) -c $< -o $@
 
 $(BUILD)/libcowlink.so: $(CORE_OBJ) $(BUILD)/obj/entries.o
-	$(CC) $(CFLAGS) -shared -o $@ $^ -Wl,--no-as-needed -l:libdl.so.2 -Wl,-z,defs
+	$(CC) $(CFLAGS) -shared -o $@ $^ $(LIBDL) -Wl,-z,defs
 
 $(BUILD)/cowlink: preload/wrapper.c preload/inherit.c preload/inherit.h
 	@mkdir -p $(@D)

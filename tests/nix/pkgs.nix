@@ -12,22 +12,36 @@
 #   makeSetupHook, runCommand, writeText: the same shape as nixpkgs' (made
 #                   with this mkDerivation and setup.sh's `substitute`)
 #   callPackage, newScope: lib.callPackageWith over this set
-#   makeScopeWithSplicing', splicePackages, pkgsBuildBuild, ...: no
-#                   splicing (native builds only): every pkgsXY is this set
+#   makeScopeWithSplicing', splicePackages: no splicing
+#   pkgsBuildBuild, pkgsBuildHost, buildPackages: this set natively; with
+#                   crossSystem, this set for localSystem (what nixpkgs'
+#                   pkgsCross gives: the build platform's packages)
+#   mkShell         nixpkgs' merging of inputsFrom and packages
+#   meta.platforms  checked as nixpkgs' check-meta does: a derivation not
+#                   available on the host platform throws when evaluated
+#   localSystem, crossSystem: derivations of another system (darwin, or a
+#                   cross host) are evaluated only, never built
 #   cargo, rustc (with rustdoc), clippy, rustfmt: links into
 #                   `rust-toolchain`, a store copy of Debian's toolchain or
 #                   of the one in rustBin
 #   rsync, zstd, jq, pkg-config, python3: links to Debian's programs
-{
+#   libiconv, cargo-nextest, cargo-llvm-cov, darwin.signingUtils,
+#   qemu-user: empty (evaluated, not built)
+args@{
   nixpkgsLib, # a directory holding nixpkgs' lib/
   stdenvSrc, # a directory holding nixpkgs' setup.sh and default-builder.sh
   rustBin ? "", # bin/ of a toolchain to copy into the store; "" = Debian's
   round ? "", # changes every derivation's hash: a fresh build each run
+  localSystem ? builtins.currentSystem, # the build platform
+  crossSystem ? null, # the host platform, when it is not the build's
 }:
 let
   lib = import (/. + nixpkgsLib + "/lib");
-  system = builtins.currentSystem;
-  hostPlatform = lib.systems.elaborate system;
+  # Derivations run on the build platform, as nixpkgs' do.
+  system = localSystem;
+  buildPlatform = lib.systems.elaborate localSystem;
+  hostPlatform = if crossSystem == null then buildPlatform else lib.systems.elaborate crossSystem;
+  buildPackages = if crossSystem == null then pkgs else import ./pkgs.nix (args // { crossSystem = null; });
   bash = "/bin/bash";
   setupSh = /. + stdenvSrc + "/setup.sh";
   defaultBuilder = /. + stdenvSrc + "/default-builder.sh";
@@ -118,7 +132,7 @@ let
 
   # $stdenv/setup is built as nixpkgs' stdenv builds it: the initial path
   # and the pre-hook, then setup.sh unchanged.
-  stdenvSetup = derivation {
+  stdenvSetup = derivation ({
     name = "stdenv-linux";
     inherit system round;
     builder = bash;
@@ -145,7 +159,7 @@ let
         eval ": \''${$o:=out}"
       done
     '';
-  };
+  } // lib.optionalAttrs (crossSystem != null) { hostPlatformConfig = hostPlatform.config; });
 
   # Attributes `derivation` cannot take (attribute sets without outPath,
   # functions) are dropped, as are nulls (__ignoreNulls).
@@ -165,12 +179,13 @@ let
     let
       attrs = if lib.isFunction fnOrAttrs then lib.fix fnOrAttrs else fnOrAttrs;
       passthru = attrs.passthru or { };
-      drv = derivation (
+      name = attrs.name or "${attrs.pname}-${attrs.version}";
+      available = lib.meta.availableOn hostPlatform { meta = attrs.meta or { }; };
+      drv = lib.throwIfNot available "Package ‘${name}’ is not available on the requested hostPlatform ${hostPlatform.system} (meta.platforms)" derivation (
         lib.filterAttrs passable attrs
         // (attrs.env or { })
         // {
-          name = attrs.name or "${attrs.pname}-${attrs.version}";
-          inherit system;
+          inherit name system;
           builder = bash;
           args = [
             "-e"
@@ -189,14 +204,14 @@ let
     };
 
   stdenv = {
-    inherit mkDerivation hostPlatform system;
-    buildPlatform = hostPlatform;
+    inherit mkDerivation hostPlatform buildPlatform system;
     targetPlatform = hostPlatform;
     shell = bash;
-    isLinux = true;
-    isDarwin = false;
+    inherit (hostPlatform) isLinux isDarwin;
+    # A cross stdenv is another stdenv (nixpkgs': another compiler): the
+    # cross packages are other derivations than the native ones.
     cc = hostTools // {
-      targetPrefix = "";
+      targetPrefix = lib.optionalString (crossSystem != null) "${hostPlatform.config}-";
     };
     outPath = stdenvSetup.outPath;
   };
@@ -224,14 +239,46 @@ let
     newScope = extra: lib.callPackageWith (pkgs // extra);
     makeScopeWithSplicing' = { f, ... }: lib.makeScope pkgs.newScope f;
     splicePackages = splices: splices.pkgsHostTarget;
-    pkgsBuildBuild = pkgs;
-    pkgsBuildHost = pkgs;
-    pkgsBuildTarget = pkgs;
+    inherit buildPackages;
+    pkgsBuildBuild = buildPackages;
+    pkgsBuildHost = buildPackages;
+    pkgsBuildTarget = buildPackages;
     pkgsHostHost = pkgs;
     pkgsHostTarget = pkgs;
     pkgsTargetTarget = { };
-    buildPackages = pkgs;
     pkgs = pkgs;
+
+    mkShell =
+      {
+        inputsFrom ? [ ],
+        packages ? [ ],
+        ...
+      }@a:
+      let
+        merged = n: lib.subtractLists inputsFrom (lib.concatMap (d: d.${n} or [ ]) inputsFrom);
+      in
+      mkDerivation (
+        builtins.removeAttrs a [
+          "inputsFrom"
+          "packages"
+        ]
+        // {
+          name = a.name or "nix-shell";
+          nativeBuildInputs = packages ++ (a.nativeBuildInputs or [ ]) ++ merged "nativeBuildInputs";
+          buildInputs = (a.buildInputs or [ ]) ++ merged "buildInputs";
+          phases = [ "buildPhase" ];
+          buildPhase = "echo 'a shell, not a build' >&2; exit 1";
+        }
+      );
+    # Evaluated only (darwin's buildInputs; the flake's nextest check):
+    # Debian 12 has neither, the links are left out.
+    libiconv = hostPrograms "libiconv" { };
+    cargo-nextest = hostPrograms "cargo-nextest" { progs = [ "/usr/bin/cargo-nextest" ]; };
+    cargo-llvm-cov = hostPrograms "cargo-llvm-cov" { progs = [ "/usr/bin/cargo-llvm-cov" ]; };
+    # What crane names on darwin (removeReferencesToRustToolchainHook) and
+    # under cross (the emulator for aarch64 test binaries): evaluated only.
+    darwin.signingUtils = hostPrograms "signing-utils" { };
+    qemu-user = hostPrograms "qemu-user" { };
 
     writeText =
       name: text:
