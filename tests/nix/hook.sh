@@ -36,7 +36,7 @@ cp "$crane/lib/setupHooks/inheritCargoArtifactsHook.sh" "$T/crane/nix-support/se
 {
     echo "export SHELL=/bin/bash"
     echo "initialPath=/usr"
-    cat "$stdenv_src/setup.sh"
+    cat "$stdenv_src/setup-late2024/setup.sh"
 } >"$T/setup"
 
 # The inherited artifacts, as a store holds them.

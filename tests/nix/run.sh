@@ -12,6 +12,12 @@
 #              alone with one warning; the opt-outs; and two mutants of
 #              lib.nix (hook from the host platform; cowlink on darwin)
 #              that must make those checks fail
+#   flake check  `nix flake check --no-build` on the quick-start flake and
+#              on cowlink's, every input a local flake (flakes/), and on the
+#              darwin mutant (must fail)
+# Every build runs in Nix's sandbox (a probe checks NIX_BUILD_TOP=/build,
+# and that it is not so without the sandbox), with nixpkgs' default setup
+# hooks (the fixup) and crane's own vendoring.
 # Per toolchain (Debian's, and the stable one tests/toolchain.sh finds):
 #   cowlink    the package from default.nix (its installCheckPhase ran),
 #              out of a checkout that holds a stale build/cowlink: the
@@ -47,22 +53,29 @@ NIXPKGS_LIB=${NIXPKGS_LIB:-$third/nixpkgs-lib}
 NIXPKGS_STDENV=${NIXPKGS_STDENV:-$third/nixpkgs-stdenv}
 [ -f "$CRANE_SRC/lib/default.nix" ] || skip "no crane (set CRANE_SRC to a crane checkout)"
 [ -f "$NIXPKGS_LIB/lib/default.nix" ] || skip "no nixpkgs lib (set NIXPKGS_LIB)"
-[ -f "$NIXPKGS_STDENV/setup.sh" ] || skip "no nixpkgs setup.sh (set NIXPKGS_STDENV)"
+[ -f "$NIXPKGS_STDENV/setup-late2024/setup.sh" ] || skip "no nixpkgs setup-late2024/setup.sh (set NIXPKGS_STDENV)"
 # The hook alone, under nixpkgs' setup.sh with crane's hook (no Nix needed).
 bash "$here/hook.sh" "$BUILD" "$CRANE_SRC" "$NIXPKGS_STDENV"
 [ "$(id -u)" = 0 ] || skip "needs root (installs nix-bin, creates nixbld users)"
 command -v apt-get >/dev/null || command -v nix-build >/dev/null || skip "no nix-build and no apt-get"
-bash "$here/../setup.sh" nix-bin cargo rustc rust-clippy rsync zstd jq pkg-config python3-toml \
+bash "$here/../setup.sh" nix-bin cargo rustc rust-clippy rsync zstd jq pkg-config python3-toml patchelf git \
     zlib1g-dev libbz2-dev --lock "$here/app/Cargo.lock" "$here/crates"
 getent group nixbld >/dev/null || groupadd --system nixbld
+# NixOS's uids (30000 + i) where free: Nix kills every process of a build
+# uid before and after a build, so a Nix in a chroot on the same kernel
+# (make fresh) whose builders had the host's uids would kill the host's.
 for i in 1 2 3 4; do
-    id "nixbld$i" >/dev/null 2>&1 ||
-        useradd --system --gid nixbld --groups nixbld --home-dir /var/empty --no-create-home \
-            --shell /usr/sbin/nologin "nixbld$i"
+    id "nixbld$i" >/dev/null 2>&1 || {
+        uid=()
+        getent passwd $((30000 + i)) >/dev/null || uid=(--uid $((30000 + i)))
+        useradd --system "${uid[@]}" --gid nixbld --groups nixbld --home-dir /var/empty \
+            --no-create-home --shell /usr/sbin/nologin "nixbld$i"
+    }
 done
 
-# Not under /tmp: builds run in TMPDIR without a sandbox, and cargo reads
-# every Cargo.toml above its working directory.
+# Not under /tmp: builds run in TMPDIR (seen as /build in the sandbox),
+# and a build outside the sandbox (the probe's broken variant) would have
+# cargo read every Cargo.toml above its working directory.
 T=$(mktemp -d /var/tmp/cowlink-nix-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 755 "$T" # nixbld builders work in $T/tmp
@@ -89,20 +102,36 @@ fi
 printf '#!/bin/sh\necho stale\n' >"$T/cowlink/build/cowlink"
 chmod +x "$T/cowlink/build/cowlink"
 
-nix_opts=(--option substituters '' --option sandbox false)
+# Every build in Nix's sandbox, as every Linux Nix install does by default.
+# The stand-in's host tools are links to Debian's programs, so the sandbox
+# shows Debian's /usr (with /bin, /lib, /lib64, which link into it),
+# /etc/alternatives (where /usr/bin/cc and others point) and dpkg's
+# database (host-programs.sh lists a package's programs with dpkg -L);
+# and the stable toolchain's copy, which rust-toolchain copies.
+stable=$(bash "$here/../toolchain.sh" 2>/dev/null) || stable=""
+sandbox_paths="/usr /bin /lib /lib64 /etc/alternatives /var/lib/dpkg${stable:+ $(dirname "$stable")}"
+nix_opts=(--option substituters '' --option sandbox true --option sandbox-fallback false
+    --option extra-sandbox-paths "$sandbox_paths")
 # build TOOLCHAIN ATTR [GROUP]: prints the output path; the log is
 # logs/TOOLCHAIN.ATTR.log, the seconds logs/TOOLCHAIN.ATTR.time.  Every
 # run builds afresh (round).
 build() {
-    local tc=$1 attr=$2 group=${3-nixbld} rust="" s rc=0
+    local tc=$1 attr=$2 group=${3-nixbld} rust="" s rc tries=0
     [ "$tc" = debian ] || rust=$stable
     s=$(date +%s.%N)
-    TMPDIR=$T/tmp nix-build "$here/test.nix" -A "$attr" --no-out-link "${nix_opts[@]}" \
-        --option build-users-group "$group" \
-        --argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" \
-        --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "$T/cowlink" --argstr appSrc "$T/app" \
-        --argstr rustBin "$rust" --argstr round "$t0" \
-        >"$T/logs/$tc.$attr.out" 2>"$T/logs/$tc.$attr.log" || rc=$?
+    # A builder killed by signal 9 (see the uids above: another Nix on this
+    # kernel with the same build uids) is tried once more.
+    while rc=0; tries=$((tries + 1))
+        TMPDIR=$T/tmp nix-build "$here/test.nix" -A "$attr" --no-out-link "${nix_opts[@]}" \
+            --option build-users-group "$group" \
+            --argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" \
+            --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "$T/cowlink" --argstr appSrc "$T/app" \
+            --argstr rustBin "$rust" --argstr round "$t0" \
+            >"$T/logs/$tc.$attr.out" 2>"$T/logs/$tc.$attr.log" || rc=$?
+        [ $rc != 0 ] && [ $tries = 1 ] && grep -q 'failed due to signal 9 (Killed)' "$T/logs/$tc.$attr.log"
+    do
+        echo "RETRY $tc.$attr: a builder was killed (signal 9): $(grep -m1 'signal 9' "$T/logs/$tc.$attr.log")"
+    done
     awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { print e - s }' >"$T/logs/$tc.$attr.time"
     cat "$T/logs/$tc.$attr.out"
     return $rc
@@ -123,6 +152,59 @@ mutant() {
     sed -i "$2" "$T/$1/examples/nix/lib.nix"
     cmp -s "$T/cowlink/examples/nix/lib.nix" "$T/$1/examples/nix/lib.nix" && echo "mutant $1: sed changed nothing" >&2
     echo "$T/$1"
+}
+# `nix flake check --no-build` (Nix 2.8's experimental flakes, pure
+# evaluation) on the quick-start flake and on cowlink's, with every input
+# a local flake: cowlink as git+file:...?dir=examples/nix (path: URLs take
+# no dir= in Nix 2.8), nixpkgs, crane and flake-utils as flakes/*'s
+# stand-ins over the same inputs as test.nix.  Not built by it: the
+# nextest check needs cargo-nextest, which Debian 12 does not have (the
+# other checks are built above, by nix-build).
+# flakecheck_app COWLINK_GIT: the quick-start flake's check.
+flakecheck_app() {
+    nix --extra-experimental-features 'nix-command flakes' flake check --no-build --no-write-lock-file \
+        "path:$T/app" \
+        --override-input nixpkgs "git+file://$1?dir=tests/nix/flakes/nixpkgs" \
+        --override-input nixpkgs/lib "path:$NIXPKGS_LIB" \
+        --override-input nixpkgs/stdenv "path:$NIXPKGS_STDENV" \
+        --override-input crane "git+file://$1?dir=tests/nix/flakes/crane" \
+        --override-input crane/crane "path:$CRANE_SRC" \
+        --override-input flake-utils "git+file://$1?dir=tests/nix/flakes/flake-utils" \
+        --override-input cowlink "git+file://$1?dir=examples/nix"
+}
+# A git repository of a checkout copy, as git+file: needs.
+gitcopy() {
+    rm -rf "$2"
+    cp -r "$1" "$2"
+    git -C "$2" init -q
+    git -C "$2" add -A
+    git -C "$2" -c user.name=test -c user.email=test@localhost commit -qm snapshot
+}
+flakecheck() {
+    gitcopy "$T/cowlink" "$T/cowlink-git"
+    if flakecheck_app "$T/cowlink-git" >"$T/logs/flakecheck.app.log" 2>&1; then
+        pass "nix flake check --no-build: the quick-start flake with cowlink (all four systems)"
+    else
+        fail "nix flake check on the quick-start flake: $(grep -m3 error "$T/logs/flakecheck.app.log")"
+    fi
+    if nix --extra-experimental-features 'nix-command flakes' flake check --no-build --no-write-lock-file \
+        "git+file://$T/cowlink-git?dir=examples/nix" \
+        --override-input nixpkgs "git+file://$T/cowlink-git?dir=tests/nix/flakes/nixpkgs" \
+        --override-input nixpkgs/lib "path:$NIXPKGS_LIB" \
+        --override-input nixpkgs/stdenv "path:$NIXPKGS_STDENV" >"$T/logs/flakecheck.cowlink.log" 2>&1; then
+        pass "nix flake check --no-build: cowlink's flake (?dir=examples/nix)"
+    else
+        fail "nix flake check on cowlink's flake: $(grep -m3 error "$T/logs/flakecheck.cowlink.log")"
+    fi
+    # Test the test: cowlink applied on darwin fails the check as it fails
+    # users' `nix flake check`.
+    gitcopy "$T/darwin-included" "$T/darwin-included-git"
+    if ! flakecheck_app "$T/darwin-included-git" >"$T/logs/flakecheck.mutant.log" 2>&1 &&
+        grep -q 'not available on the requested hostPlatform' "$T/logs/flakecheck.mutant.log"; then
+        pass "nix flake check fails with cowlink applied on darwin (mutant)"
+    else
+        fail "nix flake check does not notice cowlink applied on darwin: $(tail -2 "$T/logs/flakecheck.mutant.log")"
+    fi
 }
 # The flake on every system, without building: what each eval.* attribute
 # of test.nix says, and each must fail with the mutant that breaks it.
@@ -157,13 +239,19 @@ evaluation() {
     fi
 }
 # note TOOLCHAIN ATTR OUT: one report line: time, what cargo compiled, bytes.
+# The bytes are the output's own (du: links count as links) and its
+# closure's (the sum of nix-store's NAR sizes of every path it references,
+# transitively: what a cache or a copy to another machine carries).
 note() {
-    local compiled bytes=-
+    local compiled bytes=- closure=-
     compiled=$({ grep -o 'Compiling [A-Za-z0-9_-]* v' "$T/logs/$1.$2.log" || true; } |
         awk '{print $2}' | sort -u | tr '\n' ' ')
-    [ -z "${3:-}" ] || bytes=$(du -sb "$3" | cut -f1)
-    printf '%-8s %-26s %7.1f s %12s B  compiled: %s\n' "$1" "$2" "$(cat "$T/logs/$1.$2.time")" \
-        "$bytes" "${compiled:-nothing}" >>"$report"
+    if [ -n "${3:-}" ]; then
+        bytes=$(du -sb "$3" | cut -f1)
+        closure=$(nix-store -qR "$3" | xargs nix-store -q --size | awk '{s += $1} END {print s}')
+    fi
+    printf '%-8s %-26s %7.1f s %12s B %12s B closure  compiled: %s\n' "$1" "$2" \
+        "$(cat "$T/logs/$1.$2.time")" "$bytes" "$closure" "${compiled:-nothing}" >>"$report"
 }
 runs() { "$1/bin/nixapp" 2>&1; }
 
@@ -176,8 +264,10 @@ toolchain() { # debian|stable
         else
             pass "$tc: default.nix built cowlink from a clean source"
         fi
-        if grep -q 'Running phase: installCheckPhase' "$T/logs/$tc.cowlinkPkg.log" &&
-            grep -qx 'cowlink 0.1.0' "$T/logs/$tc.cowlinkPkg.log"; then
+        # The stored log: the package is the same derivation for both
+        # toolchains, built by the first.
+        if nix-store -l "$out" >"$T/pkglog" 2>&1 && grep -q 'Running phase: installCheckPhase' "$T/pkglog" &&
+            grep -qx 'cowlink 0.1.0' "$T/pkglog"; then
             pass "$tc: the package's installCheckPhase ran the installed command and library"
         else
             fail "$tc: no installCheckPhase in the package's build"
@@ -269,6 +359,15 @@ toolchain() { # debian|stable
         fail "$tc: no docs in the flake's doc check"
     fi
     echo "SKIP nix: checks.nextest: cargo-nextest is not in Debian 12 (no package to stand in)"
+    # What use-symlink costs, against crane alone from end to end (deps as
+    # target.tar.zst, cargoTest on them): the report's bytes and closures.
+    if [ "$tc" = debian ]; then
+        for a in zstdDeps zstdTest; do
+            if out=$(build "$tc" "crane.$a"); then note "$tc" "crane.$a" "$out"; else
+                fail "$tc: crane.$a: $(log "$tc" "crane.$a" | tail -3)"
+            fi
+        done
+    fi
 
     local trig want
     for trig in env missing remap chain; do
@@ -316,13 +415,38 @@ verify() {
 }
 
 # Can this machine build at all (a container may refuse what Nix needs)?
+# Then: is it the sandbox?  The probe fails unless NIX_BUILD_TOP is
+# /build, which it is only in the sandbox: built once without it (must
+# fail: the probe can fail), once with every build's options (must pass).
+cat >"$T/sandbox-probe.nix" <<'EOF'
+# Passes only in Nix's sandbox, where the build directory is /build.
+{ nonce }:
+derivation {
+  name = "sandbox-probe";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  inherit nonce;
+  args = [ "-c" ''[ "$NIX_BUILD_TOP" = /build ] || { echo "NIX_BUILD_TOP is $NIX_BUILD_TOP, not /build" >&2; exit 1; }; echo ok >$out'' ];
+}
+EOF
+probe() { # NAME, then nix-build options; a fresh derivation each time
+    nix-build "$T/sandbox-probe.nix" --no-out-link --option build-users-group nixbld \
+        --argstr nonce "$1-$$-$(date +%s)" "${@:2}" >/dev/null 2>"$T/probe-$1.log"
+}
 echo 'derivation { name = "probe"; system = builtins.currentSystem; builder = "/bin/sh";
   args = [ "-c" "echo ok > $out" ]; }' >"$T/probe.nix"
-nix-build "$T/probe.nix" --no-out-link "${nix_opts[@]}" --option build-users-group nixbld \
-    >/dev/null 2>"$T/probe.log" || skip "nix-build cannot build a trivial derivation here: $(tail -1 "$T/probe.log")"
+nix-build "$T/probe.nix" --no-out-link --option substituters '' --option sandbox false \
+    --option build-users-group nixbld >/dev/null 2>"$T/probe.log" ||
+    skip "nix-build cannot build a trivial derivation here: $(tail -1 "$T/probe.log")"
+if probe nosandbox --option substituters '' --option sandbox false; then
+    fail "sandbox probe: passed without the sandbox, so it cannot tell"
+elif probe sandbox "${nix_opts[@]}"; then
+    pass "sandbox: builds run sandboxed (NIX_BUILD_TOP=/build; without the sandbox the probe fails: $(grep -m1 'NIX_BUILD_TOP is' "$T/probe-nosandbox.log"))"
+else
+    fail "sandbox: a trivial build fails in the sandbox: $(tail -2 "$T/probe-sandbox.log")"
+fi
 
 t0=$(date +%s)
-stable=$(bash "$here/../toolchain.sh" 2>/dev/null) || stable=""
 # The last run's outputs go; the toolchains' store copies stay (rooted).
 roots=/nix/var/nix/gcroots/cowlink-nix-test
 mkdir -p "$roots"
@@ -332,6 +456,7 @@ for tc in debian stable; do
 done
 nix-store --gc >/dev/null 2>&1 || true
 evaluation
+flakecheck
 toolchain debian
 if [ -n "$stable" ] && [ -x "$stable/cargo" ]; then
     toolchain stable

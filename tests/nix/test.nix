@@ -34,53 +34,12 @@ let
       s: if s == system then pkgs else import ./pkgs.nix (pkgsArgs // { localSystem = s; })
     );
   };
-  # flake-utils' eachDefaultSystem: { a.${system} = ...; } for each system.
-  flake-utils.lib.eachDefaultSystem =
-    f: lib.foldAttrs (v: acc: v // acc) { } (map (s: lib.mapAttrs (_: v: { ${s} = v; }) (f s)) systems);
-  vendorDir = import ./vendor.nix {
-    inherit pkgs registry;
-    lockFile = /. + appSrc + "/Cargo.lock";
-  };
-
-  # crane's mkLib, from its own flake, with the two scope attributes that
-  # need the network replaced: vendorCargoDeps (downloads from crates.io)
-  # gives the Debian crates instead, and craneUtils (built from crates newer
-  # than Debian's) is crane-json2toml.py.
-  craneUtils = pkgs.runCommand "crane-utils" { script = ./crane-json2toml.py; } ''
-    mkdir -p $out/bin
-    cp "$script" $out/bin/crane-json2toml
-    chmod +x $out/bin/crane-json2toml
-  '';
-  # And mkDummySrc, crane's own, twice adapted.  Debian's Nix 2.8 hands
-  # string paths such as ".../Cargo.toml/../src" to the kernel where newer
-  # Nix normalizes them, so its code is evaluated with a readDir and a
-  # pathExists that normalize first.  With Debian's rustc 1.63 its dummy
-  # source is dummy-old-rustc.rs (crane's own `dummyrs` argument).
-  normalize =
-    p:
-    let
-      step = acc: x: if x == "" || x == "." then acc else if x == ".." then lib.init acc else acc ++ [ x ];
-      parts = lib.splitString "/" (builtins.unsafeDiscardStringContext (toString p));
-    in
-    "/" + lib.concatStringsSep "/" (builtins.foldl' step [ ] parts);
-  nix28 = builtins // {
-    readDir = p: builtins.readDir (normalize p);
-    pathExists = p: builtins.pathExists (normalize p);
+  flake-utils.lib = import ./flake-utils.nix;
+  crane = import ./crane.nix {
+    craneSrc = /. + craneSrc;
+    inherit rustBin registry;
   };
   inherit (pkgs) lib;
-  crane.mkLib =
-    p:
-    (((import (/. + craneSrc + "/flake.nix")).outputs { }).mkLib p).overrideScope (
-      final: _prev: {
-        inherit craneUtils;
-        vendorCargoDeps = _: vendorDir;
-        mkDummySrc =
-          args:
-          final.callPackage (scopedImport { builtins = nix28; } (/. + craneSrc + "/lib/mkDummySrc.nix")) { } (
-            lib.optionalAttrs (rustBin == "") { dummyrs = ./dummy-old-rustc.rs; } // args
-          );
-      }
-    );
 
   # cowlink's flake as `?dir=examples/nix` gives it: the whole checkout.
   cowlinkSource = builtins.path {
@@ -220,6 +179,10 @@ in
   # The flake's derivations as crane alone builds them (no cowlink).
   crane = {
     default = craneLib.buildPackage (common // { cargoArtifacts = deps; });
+    # crane alone from end to end: its deps as crane installs them by
+    # default (target.tar.zst), and cargoTest on them.
+    zstdTest = flakeCraneAlone.checks.${system}.my-crate-test;
+    zstdDeps = flakeCraneAlone.checks.${system}.my-crate-test.cargoArtifacts;
     # The flake's data package, crane alone (on the same deps as with cowlink).
     data = flakeCraneAlone.packages.${system}.data.overrideAttrs (_: { cargoArtifacts = deps; });
     clippy = craneLib.cargoClippy (common // {

@@ -78,6 +78,9 @@
               cp -p ${./assets/greeting.txt} $out/share/nixapp/cp-p.txt
               tar -C ${./assets} -cf - . | tar -C $out/share/nixapp/tar -xf -
               install -m 644 ${./assets/greeting.txt} $out/share/nixapp/install.txt
+              # cp -a and tar keep the store's read-only directories, where
+              # crane's reference removal (sed -i) could not write.
+              chmod -R u+w $out/share/nixapp
             '';
           }
         );
