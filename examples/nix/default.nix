@@ -4,6 +4,13 @@
 # the command do not land in the PATH of the derivations that use it.
 { lib, stdenv }:
 
+# musl: the Makefile links no libdl there (LIBDL=, below), but preload/
+# does not compile against musl 1.2.3's headers: they make open64 and open
+# (stat64 and stat...) one name, which preload/ defines twice, and have no
+# struct statx (musl 1.2.5+).  Refuse with the reason rather than fail in
+# the compiler.
+lib.throwIf stdenv.hostPlatform.isMusl
+  "cowlink does not build for musl (${stdenv.hostPlatform.config}) yet: preload/ defines both open and open64, which musl's headers make one name, and uses struct statx; cowlink.lib.enable steps aside on a musl build platform"
 stdenv.mkDerivation {
   pname = "cowlink";
   version = "0.1.0";

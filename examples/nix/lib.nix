@@ -9,7 +9,8 @@
 # A derivation opts out with enableCowlink = false (crane alone), keeps
 # crane's inheritance with cowlinkInherit = false, and keeps its own
 # installCargoArtifactsMode if it sets one.  Where the build platform is not
-# Linux the crane lib comes back as it was, with one warning.
+# Linux, or is musl (cowlink does not build there yet), the crane lib comes
+# back as it was, with one warning.
 #   hookFor: pkgs -> the hook package to use for pkgs (flake.nix passes one
 #   that prefers the overlay's cowlinkHook).
 hookFor: craneLib:
@@ -40,6 +41,8 @@ let
 in
 if !buildPlatform.isLinux then
   lib.warn "cowlink: the build platform ${buildPlatform.system} is not Linux: crane runs without cowlink" craneLib
+else if buildPlatform.isMusl then
+  lib.warn "cowlink: the build platform ${buildPlatform.config} is musl, where cowlink does not build yet: crane runs without cowlink" craneLib
 else
   lib.warnIf (!craneHasInheritHook)
     "cowlink: this crane has no inheritCargoArtifactsHook (renamed or moved?): cowlink cannot take over its inheritance, and links nothing"

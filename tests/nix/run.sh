@@ -210,7 +210,7 @@ flakecheck() {
 # of test.nix says, and each must fail with the mutant that breaks it.
 evaluation() {
     local a m
-    for a in linux optOut darwin cross; do
+    for a in linux optOut darwin cross musl; do
         if [ "$(evaluate $a)" = true ]; then pass "eval: $a"; else
             fail "eval: $a: $(grep -v '^trace' "$T/logs/eval.$a.log" | tail -3)"
         fi
@@ -230,6 +230,23 @@ evaluation() {
         pass "eval: cross fails with the hook from the host platform (mutant)"
     else
         fail "eval: cross does not notice the hook from the host platform"
+    fi
+    # musl: the package says why it refuses; lib.enable without its musl
+    # guard must fail the musl check.
+    if ! nix-instantiate --read-write-mode "$here/test.nix" -A muslPackage \
+        --argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" \
+        --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "$T/cowlink" --argstr appSrc "$T/app" \
+        >/dev/null 2>"$T/logs/eval.muslPackage.log" &&
+        grep -q 'cowlink does not build for musl' "$T/logs/eval.muslPackage.log"; then
+        pass "eval: musl: the package refuses, saying why"
+    else
+        fail "eval: musl: the package: $(tail -2 "$T/logs/eval.muslPackage.log")"
+    fi
+    m=$(mutant musl-included 's/else if buildPlatform.isMusl then/else if false then/')
+    if [ "$(evaluate musl "$m")" != true ]; then
+        pass "eval: musl fails with lib.enable's musl guard removed (mutant)"
+    else
+        fail "eval: musl does not notice lib.enable applied on a musl build platform"
     fi
     m=$(mutant darwin-included 's/if !buildPlatform.isLinux then/if false then/')
     if ! evaluate darwinOne "$m" >/dev/null && grep -q "not available on the requested hostPlatform aarch64-darwin" "$T/logs/eval.darwinOne.log"; then

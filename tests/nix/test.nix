@@ -88,6 +88,9 @@ let
   # Cross: aarch64-linux packages built on this machine (pkgsCross).
   crossPkgs = import ./pkgs.nix (pkgsArgs // { crossSystem = "aarch64-linux"; });
   crossCrane = cowlink.lib.enable (crane.mkLib crossPkgs);
+  # musl as the build platform (nixpkgs' pkgsMusl).
+  muslPkgs = import ./pkgs.nix (pkgsArgs // { localSystem = "x86_64-unknown-linux-musl"; });
+  muslArgs = common // { cargoArtifacts = (crane.mkLib muslPkgs).buildDepsOnly common; };
   crossPackage = crossCrane.buildPackage (common // {
     cargoArtifacts = crossCrane.buildDepsOnly common;
   });
@@ -128,6 +131,8 @@ let
 in
 {
   inherit cowlinkPkg cowlinkHook deps staleDeps remapDeps;
+  # The package under musl: must refuse with its reason (run.sh).
+  muslPackage = muslPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { };
   # Evaluation only: each must be true (run.sh), and false with the
   # mutants of lib.nix run.sh makes.
   eval = {
@@ -166,6 +171,12 @@ in
         cargoArtifacts = deps;
         cowlinkInherit = false;
       })).cowlinkInherit == false;
+    # musl: the package refuses with its reason, and lib.enable steps aside
+    # (crane's very derivation).
+    musl =
+      !(builtins.tryEval (muslPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { }).drvPath).success
+      && ((cowlink.lib.enable (crane.mkLib muslPkgs)).buildPackage muslArgs).drvPath
+        == ((crane.mkLib muslPkgs).buildPackage muslArgs).drvPath;
     # Cross: the hook in the aarch64-linux package is the build
     # platform's (x86_64-linux), not the host's.
     cross =
