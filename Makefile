@@ -78,7 +78,7 @@ store-test: all
 check: setup
 	@$(MAKE) -k --no-print-directory $(CHECKS)
 
-# examples/nix's flake built with crane's own mkLib and nixpkgs' setup.sh on
+# crane's quick-start flake with cowlink (examples/nix), sandboxed, with crane's own mkLib and nixpkgs' setup.sh and hooks on
 # a real Nix store (Debian's nix-bin, nixbld builders); 11 to 18 minutes on
 # a 2-core VM shared with other builds (8 minutes of CPU).
 nix-test: all

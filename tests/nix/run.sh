@@ -109,21 +109,22 @@ chmod +x "$T/cowlink/build/cowlink"
 # database (host-programs.sh lists a package's programs with dpkg -L);
 # and the stable toolchain's copy, which rust-toolchain copies.
 stable=$(bash "$here/../toolchain.sh" 2>/dev/null) || stable=""
-sandbox_paths="/usr /bin /lib /lib64 /etc/alternatives /var/lib/dpkg${stable:+ $(dirname "$stable")}"
+# (The stable copy only for the stable builds: Debian's need not depend on it.)
+sandbox_paths="/usr /bin /lib /lib64 /etc/alternatives /var/lib/dpkg"
 nix_opts=(--option substituters '' --option sandbox true --option sandbox-fallback false
     --option extra-sandbox-paths "$sandbox_paths")
 # build TOOLCHAIN ATTR [GROUP]: prints the output path; the log is
 # logs/TOOLCHAIN.ATTR.log, the seconds logs/TOOLCHAIN.ATTR.time.  Every
 # run builds afresh (round).
 build() {
-    local tc=$1 attr=$2 group=${3-nixbld} rust="" s rc tries=0
-    [ "$tc" = debian ] || rust=$stable
+    local tc=$1 attr=$2 group=${3-nixbld} rust="" s rc tries=0 paths=$sandbox_paths
+    [ "$tc" = debian ] || { rust=$stable; paths="$paths $(dirname "$stable")"; }
     s=$(date +%s.%N)
     # A builder killed by signal 9 (see the uids above: another Nix on this
     # kernel with the same build uids) is tried once more.
     while rc=0; tries=$((tries + 1))
         TMPDIR=$T/tmp nix-build "$here/test.nix" -A "$attr" --no-out-link "${nix_opts[@]}" \
-            --option build-users-group "$group" \
+            --option extra-sandbox-paths "$paths" --option build-users-group "$group" \
             --argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" \
             --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "$T/cowlink" --argstr appSrc "$T/app" \
             --argstr rustBin "$rust" --argstr round "$t0" \
@@ -420,6 +421,15 @@ toolchain() { # debian|stable
         pass "$tc: env with enableCowlink alone (crane's own inheritance) builds and prints the same"
     else
         fail "$tc: env with enableCowlink alone: $(log "$tc" triggers.env.enableOnly | grep -m3 -i error)"
+    fi
+    # examples/nix/README.md's way to find why cargo rebuilt: with
+    # CARGO_LOG the log names the variable; without it (env.with), not.
+    fingerprint() { grep -i 'PKG_CONFIG_PATH' "$T/logs/$tc.$1.log" | grep -i -m1 'changed'; }
+    if build "$tc" triggers.env.withLog >/dev/null && fingerprint triggers.env.withLog >/dev/null &&
+        ! fingerprint triggers.env.with >/dev/null; then
+        pass "$tc: CARGO_LOG=cargo::core::compiler::fingerprint=info says why: $(fingerprint triggers.env.withLog | cut -c1-160)"
+    else
+        fail "$tc: the fingerprint log does not say PKG_CONFIG_PATH changed: $(log "$tc" triggers.env.withLog | grep -m3 -i 'fingerprint\|error')"
     fi
 }
 

@@ -217,6 +217,11 @@ in
           cargoArtifacts = deps;
           buildersAreRoot = true;
         }));
+        # With the README's way to see why cargo rebuilt (fingerprint log).
+        withLog = craneLib.buildPackage (withCowlink (common // watched // {
+          cargoArtifacts = deps;
+          CARGO_LOG = "cargo::core::compiler::fingerprint=info";
+        }));
         # enableCowlink alone: crane's own inheritance, with the library.
         enableOnly = craneLib.buildPackage (common // watched // {
           cargoArtifacts = deps;
