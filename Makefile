@@ -8,6 +8,9 @@ MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror
+# glibc's dlsym is in libdl.so.2 (linked by name: no dev package needed);
+# musl has it in libc: make LIBDL= there.
+LIBDL = -Wl,--no-as-needed -l:libdl.so.2
 LIBCFLAGS = -std=gnu11 $(WARN) -fPIC -fvisibility=hidden -D_GNU_SOURCE
 CHECKS = unit cli symbols integration store-test programs hardening nix-test crane-matrix
 ifeq ($(SANITIZE),1)
@@ -38,7 +41,7 @@ $(BUILD)/obj/%.o: preload/%.c $(HEADERS)
 	$(CC) $(CFLAGS) $(LIBCFLAGS) -c $< -o $@
 
 $(BUILD)/libcowlink.so: $(CORE_OBJ) $(BUILD)/obj/entries.o
-	$(CC) $(CFLAGS) -shared -o $@ $^ -Wl,--no-as-needed -l:libdl.so.2 -Wl,-z,defs
+	$(CC) $(CFLAGS) -shared -o $@ $^ $(LIBDL) -Wl,-z,defs
 
 $(BUILD)/cowlink: preload/wrapper.c preload/inherit.c preload/inherit.h
 	@mkdir -p $(@D)
@@ -82,7 +85,7 @@ programs: all
 check: setup
 	@$(MAKE) -k --no-print-directory $(CHECKS)
 
-# examples/nix's flake built with crane's own mkLib and nixpkgs' setup.sh on
+# crane's quick-start flake with cowlink (examples/nix), sandboxed, with crane's own mkLib and nixpkgs' setup.sh and hooks on
 # a real Nix store (Debian's nix-bin, nixbld builders); 11 to 18 minutes on
 # a 2-core VM shared with other builds (8 minutes of CPU).
 nix-test: all

@@ -1,6 +1,9 @@
 # shellcheck shell=bash
-# cowlink's Nix setup hook.  Sourced by stdenv when cowlink is in a
-# derivation's nativeBuildInputs; does nothing unless the derivation asks:
+# cowlink's Nix setup hook (hook.nix makes it a hook-only package: no bin/
+# or share/ of its own reaches the children's PATH or XDG_DATA_DIRS; the
+# library and the command are named by store path below).  Sourced by
+# stdenv for a derivation with the hook in nativeBuildInputs; does nothing
+# but say so unless the derivation asks:
 #
 #   enableCowlink = true;   the configure, build, check and install phases
 #                           (where cargo writes into target/) run with
@@ -12,10 +15,24 @@
 #
 # doNotLinkInheritedArtifacts (crane's deep copy, e.g. for cargoTarpaulin)
 # and artifacts installed as target.tar.zst still go through crane's own
-# function.
+# function.  Every decision is one line starting "cowlink:" in the build
+# log (`nix log`).
 
-cowlinkLib=@out@/lib/libcowlink.so
-cowlinkBin=@out@/bin/cowlink
+cowlinkLib=@cowlinkLib@
+cowlinkBin=@cowlinkBin@
+
+cowlinkSay() { echo "cowlink: $*" >&2; }
+cowlinkWarn() { echo "cowlink: WARNING: $*" >&2; }
+
+# The build's own outputs, absolute and colon-separated, for the library
+# (it leaves writes there alone and refuses other writes into the store).
+cowlinkOutputs() {
+    local o list=""
+    for o in ${outputs:-out}; do
+        [ -n "${!o-}" ] && list="${list:+$list:}${!o}"
+    done
+    echo "$list"
+}
 
 # On in a phase of its own before configure, off in one before fixup: the
 # configure, build, check and install phases, with their pre/post hooks and
@@ -29,7 +46,10 @@ cowlinkOnPhase() {
     esac
     cowlinkSavedPreload="${LD_PRELOAD-}"
     export COWLINK_STORE="${NIX_STORE:-/nix/store}"
+    COWLINK_OUTPUTS=$(cowlinkOutputs)
+    export COWLINK_OUTPUTS
     export LD_PRELOAD="$cowlinkLib${LD_PRELOAD:+ $LD_PRELOAD}"
+    cowlinkSay "active from configure to install: $cowlinkLib in LD_PRELOAD, store $COWLINK_STORE, outputs $COWLINK_OUTPUTS"
 }
 
 cowlinkOffPhase() {
@@ -40,22 +60,33 @@ cowlinkOffPhase() {
     fi
 }
 
+# cowlink inherit FROM TO, with its count of links as one log line.
+cowlinkLink() {
+    local counts
+    counts=$(COWLINK_VERBOSE=1 "$cowlinkBin" inherit "$1" "$2" 2>&1 >/dev/null) || {
+        echo "$counts" >&2
+        return 1
+    }
+    counts=$(echo "$counts" | sed -n 's/^cowlink inherit: \([0-9]*\) directories, \([0-9]*\) links$/\2 files by link (\1 directories)/p')
+    cowlinkSay "inherited ${counts:-?} from $1 into $2"
+}
+
 # Same arguments as crane's function: the artifacts (default
 # $cargoArtifacts) and the target dir (default $CARGO_TARGET_DIR or target).
 cowlinkInheritCargoArtifacts() {
     local from="${1:-${cargoArtifacts:?not defined}}"
     local to="${2:-${CARGO_TARGET_DIR:-target}}"
     if [ -n "${doNotLinkInheritedArtifacts-}" ]; then
-        # Asked for a deep copy: crane's own way it is.
+        cowlinkSay "doNotLinkInheritedArtifacts is set: crane's deep copy"
+        cowlinkCraneInheritCargoArtifacts "$@"
+    elif [ -f "$from/target.tar.zst" ] || [ -f "$from" ]; then
+        cowlinkWarn "$from is a target.tar.zst (installCargoArtifactsMode use-zstd): nothing to link to, crane unpacks a copy; install the parent with installCargoArtifactsMode = \"use-symlink\""
         cowlinkCraneInheritCargoArtifacts "$@"
     elif [ -d "$from/target" ]; then
-        echo "cowlink: linking cargo artifacts from $from/target into $to"
-        "$cowlinkBin" inherit "$from/target" "$to"
-    elif [ -d "$from" ] && [ ! -f "$from/target.tar.zst" ]; then
-        echo "cowlink: linking cargo artifacts from $from into $to"
-        "$cowlinkBin" inherit "$from" "$to"
+        cowlinkLink "$from/target" "$to"
+    elif [ -d "$from" ]; then
+        cowlinkLink "$from" "$to"
     else
-        # A tar.zst has no files to link to: crane's own way it is.
         cowlinkCraneInheritCargoArtifacts "$@"
     fi
 }
@@ -63,10 +94,20 @@ cowlinkInheritCargoArtifacts() {
 # crane registers `inheritCargoArtifacts` as a post-patch hook when its own
 # hook is sourced, which may be after this one.  By the time the patch
 # phase starts every hook is in place, so take its name then, keeping
-# crane's function as cowlinkCraneInheritCargoArtifacts.
+# crane's function as cowlinkCraneInheritCargoArtifacts.  This relies on
+# crane's function name and on its hook list: if either is gone (crane
+# renamed or moved its inheritance), nothing would link, so say it loudly.
 cowlinkTakeOverInherit() {
-    if declare -F inheritCargoArtifacts >/dev/null &&
-        ! declare -F cowlinkCraneInheritCargoArtifacts >/dev/null; then
+    if ! declare -F inheritCargoArtifacts >/dev/null; then
+        cowlinkWarn "crane's inheritCargoArtifacts is not defined (renamed or moved in this crane?): cowlinkInherit links nothing; crane's own inheritance, if any, runs"
+        return 0
+    fi
+    case " ${postPatchHooks[*]-} " in
+    *" inheritCargoArtifacts "*) ;;
+    *) [ -z "${cargoArtifacts-}" ] ||
+        cowlinkWarn "cargoArtifacts is set but crane's inheritCargoArtifacts is not in postPatchHooks (crane moved its inheritance?): cowlink inherit may not run" ;;
+    esac
+    if ! declare -F cowlinkCraneInheritCargoArtifacts >/dev/null; then
         eval "$(declare -f inheritCargoArtifacts |
             sed '1s/^inheritCargoArtifacts/cowlinkCraneInheritCargoArtifacts/')"
     fi
@@ -76,6 +117,12 @@ cowlinkTakeOverInherit() {
 if [ -n "${enableCowlink-}" ] || [ -n "${cowlinkInherit-}" ]; then
     preConfigurePhases+=(cowlinkOnPhase)
     preFixupPhases+=(cowlinkOffPhase)
+    if [ -z "${cowlinkInherit-}" ]; then
+        cowlinkWarn "enableCowlink without cowlinkInherit: crane's own inheritance (copies, with deps/*.rlib and *.rmeta linked)"
+    fi
+elif [ -z "${IN_NIX_SHELL-}" ]; then
+    # A dev shell gets the hook through inputsFrom without the flags: quiet.
+    cowlinkWarn "the hook is in nativeBuildInputs but neither enableCowlink nor cowlinkInherit is set: inactive"
 fi
 if [ -n "${cowlinkInherit-}" ]; then
     prePatchHooks+=(cowlinkTakeOverInherit)

@@ -5,7 +5,10 @@
 #     CARGO_TARGET_DIR, and leaves every .cargo*lock out
 #   - with doNotLinkInheritedArtifacts crane's own deep copy runs instead
 #   - LD_PRELOAD names the library in configure, build, check and install,
-#     and not in unpack, patch or fixup
+#     and not in unpack, patch or fixup; COWLINK_OUTPUTS names the outputs
+#   - the log says it is active and how many files it linked, and warns
+#     for each silent no-op: the hook without the flags, enableCowlink
+#     without cowlinkInherit, a use-zstd parent, crane's function missing
 #   usage: hook.sh BUILD CRANE_SRC NIXPKGS_STDENV
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,17 +25,18 @@ check() { # description, then a command that must succeed
     fi
 }
 
-# The packages, as stdenv sees them: cowlink's (hook with @out@ replaced,
-# as setup.sh's substituteAll does) and crane's inheritance hook.
+# The packages, as stdenv sees them: cowlink's hook (its @...@ replaced,
+# as makeSetupHook's substitutions do) and crane's inheritance hook.
 mkdir -p "$T/cowlink/nix-support" "$T/cowlink/lib" "$T/cowlink/bin" "$T/crane/nix-support"
 cp "$BUILD/libcowlink.so" "$T/cowlink/lib/"
 cp "$BUILD/cowlink" "$T/cowlink/bin/"
-sed "s#@out@#$T/cowlink#g" "$here/../../examples/nix/cowlink-hook.sh" >"$T/cowlink/nix-support/setup-hook"
+sed -e "s#@cowlinkLib@#$T/cowlink/lib/libcowlink.so#g" -e "s#@cowlinkBin@#$T/cowlink/bin/cowlink#g" \
+    "$here/../../examples/nix/cowlink-hook.sh" >"$T/cowlink/nix-support/setup-hook"
 cp "$crane/lib/setupHooks/inheritCargoArtifactsHook.sh" "$T/crane/nix-support/setup-hook"
 {
     echo "export SHELL=/bin/bash"
     echo "initialPath=/usr"
-    cat "$stdenv_src/setup.sh"
+    cat "$stdenv_src/setup-late2024/setup.sh"
 } >"$T/setup"
 
 # The inherited artifacts, as a store holds them.
@@ -43,6 +47,9 @@ echo fingerprint >"$deps/.fingerprint/dep-1/lib-dep"
 echo dep-info >"$deps/nixapp.d"
 : >"$deps/.cargo-lock"
 : >"$deps/.cargo-build-lock"
+# The same, as crane's use-zstd mode installs it.
+mkdir -p "$T/store/zstd"
+tar -C "$T/store/deps/target" -cf - . | zstd -q -o "$T/store/zstd/target.tar.zst"
 chmod -R a-w "$T/store"
 
 # One derivation: every phase records LD_PRELOAD; no sources.
@@ -52,13 +59,13 @@ build() { # name, then VAR=value... for the derivation
     mkdir -p "$T/$name"
     (
         cd "$T/$name"
-        export out=$T/$name/out NIX_STORE=$T/store NIX_BUILD_CORES=1 TMPDIR=$T/$name \
+        export out=$T/$name/out dev=$T/$name/dev outputs="out dev" NIX_STORE=$T/store NIX_BUILD_CORES=1 TMPDIR=$T/$name \
             NIX_BUILD_TOP=$T/$name NIX_LOG_FD=
         export cargoArtifacts=$T/store/deps nativeBuildInputs="$T/cowlink $T/crane"
         # shellcheck disable=SC2163 # the arguments are VAR=value words
         export doCheck=1 "$@"
         for p in unpack patch configure build check install fixup; do
-            export "pre${p^}=echo \"$p \${LD_PRELOAD-}\" >>$T/$name/phases"
+            export "pre${p^}=echo \"$p \${LD_PRELOAD-}\" >>$T/$name/phases; echo \"\${COWLINK_OUTPUTS-}\" >$T/$name/outputs"
         done
         for p in unpack configure build check install; do
             export "${p}Phase=runHook pre${p^}; runHook post${p^}"
@@ -76,7 +83,25 @@ t=$T/linked/target/foo/release
 check "cowlinkInherit: every file is a link, nested CARGO_TARGET_DIR" \
     test "$(links "$t")" = 3 -a -L "$t/.fingerprint/dep-1/lib-dep" -a -L "$t/nixapp.d"
 check "cowlinkInherit: no .cargo*lock" test ! -e "$t/.cargo-lock" -a ! -e "$t/.cargo-build-lock"
-check "cowlinkInherit: through cowlink inherit" grep -q 'cowlink: linking' "$T/linked.log"
+check "cowlinkInherit: through cowlink inherit, the count in the log" \
+    grep -q "cowlink: inherited 3 files by link (.*) from $T/store/deps/target into target/foo" "$T/linked.log"
+check "the log says cowlink is active" grep -q '^cowlink: active from configure to install' "$T/linked.log"
+check "COWLINK_OUTPUTS names \$out and \$dev" grep -qx "$T/linked/out:$T/linked/dev" "$T/linked/outputs"
+check "no warning when both flags are set" not grep -q 'cowlink: WARNING' "$T/linked.log"
+
+# The silent no-ops speak.
+must build noflags
+check "the hook without the flags warns" grep -q 'cowlink: WARNING: .*neither enableCowlink nor cowlinkInherit' "$T/noflags.log"
+must build shell IN_NIX_SHELL=impure
+check "... but not in a dev shell" not grep -q 'cowlink: WARNING' "$T/shell.log"
+must build enableonly enableCowlink=1
+check "enableCowlink without cowlinkInherit warns" grep -q 'cowlink: WARNING: enableCowlink without cowlinkInherit' "$T/enableonly.log"
+must build zstd cowlinkInherit=1 cargoArtifacts="$T/store/zstd"
+check "a use-zstd parent warns" grep -q 'cowlink: WARNING: .*target.tar.zst (installCargoArtifactsMode use-zstd)' "$T/zstd.log"
+check "... and crane unpacks it" test -f "$T/zstd/target/release/deps/libdep-1.rlib"
+must build nocrane cowlinkInherit=1 nativeBuildInputs="$T/cowlink"
+check "crane's inheritCargoArtifacts missing: a loud warning" \
+    grep -q "cowlink: WARNING: crane's inheritCargoArtifacts is not defined" "$T/nocrane.log"
 
 must build copied cowlinkInherit=1 doNotLinkInheritedArtifacts=1
 check "doNotLinkInheritedArtifacts: crane's deep copy, no link" \

@@ -1,36 +1,57 @@
 # A stand-in for the rest of nixpkgs, as small as crane and cowlink's
-# package need.  Real: nixpkgs' lib, and nixpkgs' setup.sh and
-# default-builder.sh, which every mkDerivation here runs (genericBuild, its
-# phases and hook order).  Stand-in (the whole list, also in README.md):
+# package need.  Real: nixpkgs' lib, nixpkgs' setup.sh (setup-late2024)
+# and default-builder.sh, which every mkDerivation here runs (genericBuild,
+# its phases and hook order), and nixpkgs' default setup hooks in stdenv's
+# order (multiple-outputs, patchelf, audit-tmpdir, patch-shebangs, strip,
+# no-broken-symlinks...: the fixup every output goes through).  Stand-in
+# (the whole list, also in README.md):
 #   stdenv          mkDerivation turns its arguments into a `derivation`
 #                   whose builder is setup.sh's genericBuild, over the
 #                   host's tools (initialPath = one store path of links to
-#                   Debian's coreutils, findutils, make, gcc, ...), as
-#                   nixpkgs' "native" stdenv does; outputs other than `out`,
-#                   meta checks and the multiple-outputs hook are not
-#                   modelled (outputDev, outputBin... are all `out`)
+#                   Debian's coreutils, findutils, make, gcc, patchelf...,
+#                   and sh as bash), as nixpkgs' "native" stdenv does;
+#                   STRIP and RANLIB exported as the bintools wrapper's hook
+#                   does; outputs other than `out` are not modelled
 #   makeSetupHook, runCommand, writeText: the same shape as nixpkgs' (made
 #                   with this mkDerivation and setup.sh's `substitute`)
 #   callPackage, newScope: lib.callPackageWith over this set
-#   makeScopeWithSplicing', splicePackages, pkgsBuildBuild, ...: no
-#                   splicing (native builds only): every pkgsXY is this set
+#   makeScopeWithSplicing', splicePackages: no splicing
+#   pkgsBuildBuild, pkgsBuildHost, buildPackages: this set natively; with
+#                   crossSystem, this set for localSystem (what nixpkgs'
+#                   pkgsCross gives: the build platform's packages)
+#   mkShell         nixpkgs' merging of inputsFrom and packages
+#   meta.platforms  checked as nixpkgs' check-meta does: a derivation not
+#                   available on the host platform throws when evaluated
+#   localSystem, crossSystem: derivations of another system (darwin, or a
+#                   cross host) are evaluated only, never built
 #   cargo, rustc (with rustdoc), clippy, rustfmt: links into
 #                   `rust-toolchain`, a store copy of Debian's toolchain or
 #                   of the one in rustBin
 #   rsync, zstd, jq, pkg-config, python3: links to Debian's programs
-{
+#   libiconv, cargo-nextest, cargo-llvm-cov, darwin.signingUtils,
+#   qemu-user: empty (evaluated, not built)
+args@{
   nixpkgsLib, # a directory holding nixpkgs' lib/
   stdenvSrc, # a directory holding nixpkgs' setup.sh and default-builder.sh
   rustBin ? "", # bin/ of a toolchain to copy into the store; "" = Debian's
   round ? "", # changes every derivation's hash: a fresh build each run
+  localSystem ? builtins.currentSystem, # the build platform
+  crossSystem ? null, # the host platform, when it is not the build's
 }:
 let
-  lib = import (/. + nixpkgsLib + "/lib");
-  system = builtins.currentSystem;
-  hostPlatform = lib.systems.elaborate system;
+  # nixpkgsLib and stdenvSrc are a directory's name (test.nix: a path
+  # copied into the store where a build uses it) or a flake input (already
+  # in the store; pure evaluation refuses to make a path of it).
+  under = dir: rel: if builtins.hasContext dir then "${dir}/${rel}" else /. + "${dir}/${rel}";
+  lib = import (under nixpkgsLib "lib");
+  # Derivations run on the build platform, as nixpkgs' do.
+  system = localSystem;
+  buildPlatform = lib.systems.elaborate localSystem;
+  hostPlatform = if crossSystem == null then buildPlatform else lib.systems.elaborate crossSystem;
+  buildPackages = if crossSystem == null then pkgs else import ./pkgs.nix (args // { crossSystem = null; });
   bash = "/bin/bash";
-  setupSh = /. + stdenvSrc + "/setup.sh";
-  defaultBuilder = /. + stdenvSrc + "/default-builder.sh";
+  setupSh = under stdenvSrc "setup-late2024/setup.sh";
+  defaultBuilder = under stdenvSrc "default-builder.sh";
 
   # A store path whose bin/ has a link per host program: the programs named
   # in `progs` (absolute paths) and every program of the Debian packages in
@@ -98,6 +119,7 @@ let
       "gzip"
       "make"
       "patch"
+      "patchelf"
       "sed"
       "tar"
       "xz-utils"
@@ -116,9 +138,44 @@ let
     ];
   };
 
-  # $stdenv/setup is built as nixpkgs' stdenv builds it: the initial path
-  # and the pre-hook, then setup.sh unchanged.
-  stdenvSetup = derivation {
+  # nixpkgs' default setup hooks, in the order of the x86_64-linux stdenv's
+  # defaultNativeBuildInputs (setup-hooks/SOURCE.md; patchelf's is its
+  # package's hook, the compiler wrapper's is left out): every output goes
+  # through nixpkgs' fixup (patchelf, audit-tmpdir, patch-shebangs, strip,
+  # broken and relative symlinks...).  update-autotools-gnu-config-scripts
+  # keeps its @gnu_config@ unsubstituted: no source built here has a
+  # config.sub or config.guess for it to replace.
+  defaultHooks = map (f: under stdenvSrc "setup-hooks/${f}") [
+    "patchelf-setup-hook.sh"
+    "update-autotools-gnu-config-scripts.sh"
+    "no-broken-symlinks.sh"
+    "audit-tmpdir.sh"
+    "compress-man-pages.sh"
+    "make-symlinks-relative.sh"
+    "move-docs.sh"
+    "move-lib64.sh"
+    "move-sbin.sh"
+    "move-systemd-user-units.sh"
+    "multiple-outputs.sh"
+    "patch-shebangs.sh"
+    "prune-libtool-files.sh"
+    "reproducible-builds.sh"
+    "set-source-date-epoch-to-latest.sh"
+    "strip.sh"
+  ];
+  # nixpkgs' stdenv has bash as sh (make-symlinks-relative's `sh -c` needs
+  # it); Debian's /bin/sh is dash.
+  bashAsSh = derivation {
+    name = "bash-as-sh";
+    inherit system;
+    builder = bash;
+    args = [ "-euc" "/bin/mkdir -p $out/bin; /bin/ln -s ${bash} $out/bin/sh" ];
+  };
+
+  # $stdenv/setup is built as nixpkgs' stdenv builds it: the initial path,
+  # the default hooks and the pre-hook, then setup.sh (setup-late2024: the
+  # hooks need its nix*Log functions) unchanged.
+  stdenvSetup = derivation ({
     name = "stdenv-linux";
     inherit system round;
     builder = bash;
@@ -129,23 +186,22 @@ let
         {
           echo "export SHELL=${bash}"
           echo "initialPath=\"$initialPath\""
-          echo "defaultNativeBuildInputs="
+          echo "defaultNativeBuildInputs=\"$defaultNativeBuildInputs\""
           echo "defaultBuildInputs="
           echo "$preHook"
           /bin/cat $setup
         } >$out/setup
       ''
     ];
-    initialPath = [ hostTools ];
+    initialPath = [ bashAsSh hostTools ];
+    defaultNativeBuildInputs = defaultHooks;
     setup = setupSh;
-    # What nixpkgs' multiple-outputs.sh sets for a single-output package.
+    # What nixpkgs' bintools wrapper's setup hook exports (strip.sh does
+    # nothing without them).
     preHook = ''
-      for o in outputDev outputBin outputLib outputDoc outputDevdoc outputMan \
-          outputDevman outputInfo outputInclude; do
-        eval ": \''${$o:=out}"
-      done
+      export STRIP=strip RANLIB=ranlib
     '';
-  };
+  } // lib.optionalAttrs (crossSystem != null) { hostPlatformConfig = hostPlatform.config; });
 
   # Attributes `derivation` cannot take (attribute sets without outPath,
   # functions) are dropped, as are nulls (__ignoreNulls).
@@ -165,12 +221,13 @@ let
     let
       attrs = if lib.isFunction fnOrAttrs then lib.fix fnOrAttrs else fnOrAttrs;
       passthru = attrs.passthru or { };
-      drv = derivation (
+      name = attrs.name or "${attrs.pname}-${attrs.version}";
+      available = lib.meta.availableOn hostPlatform { meta = attrs.meta or { }; };
+      drv = lib.throwIfNot available "Package ‘${name}’ is not available on the requested hostPlatform ${hostPlatform.system} (meta.platforms)" derivation (
         lib.filterAttrs passable attrs
         // (attrs.env or { })
         // {
-          name = attrs.name or "${attrs.pname}-${attrs.version}";
-          inherit system;
+          inherit name system;
           builder = bash;
           args = [
             "-e"
@@ -189,14 +246,14 @@ let
     };
 
   stdenv = {
-    inherit mkDerivation hostPlatform system;
-    buildPlatform = hostPlatform;
+    inherit mkDerivation hostPlatform buildPlatform system;
     targetPlatform = hostPlatform;
     shell = bash;
-    isLinux = true;
-    isDarwin = false;
+    inherit (hostPlatform) isLinux isDarwin;
+    # A cross stdenv is another stdenv (nixpkgs': another compiler): the
+    # cross packages are other derivations than the native ones.
     cc = hostTools // {
-      targetPrefix = "";
+      targetPrefix = lib.optionalString (crossSystem != null) "${hostPlatform.config}-";
     };
     outPath = stdenvSetup.outPath;
   };
@@ -224,15 +281,48 @@ let
     newScope = extra: lib.callPackageWith (pkgs // extra);
     makeScopeWithSplicing' = { f, ... }: lib.makeScope pkgs.newScope f;
     splicePackages = splices: splices.pkgsHostTarget;
-    pkgsBuildBuild = pkgs;
-    pkgsBuildHost = pkgs;
-    pkgsBuildTarget = pkgs;
+    inherit buildPackages;
+    pkgsBuildBuild = buildPackages;
+    pkgsBuildHost = buildPackages;
+    pkgsBuildTarget = buildPackages;
     pkgsHostHost = pkgs;
     pkgsHostTarget = pkgs;
     pkgsTargetTarget = { };
-    buildPackages = pkgs;
     pkgs = pkgs;
 
+    mkShell =
+      {
+        inputsFrom ? [ ],
+        packages ? [ ],
+        ...
+      }@a:
+      let
+        merged = n: lib.subtractLists inputsFrom (lib.concatMap (d: d.${n} or [ ]) inputsFrom);
+      in
+      mkDerivation (
+        builtins.removeAttrs a [
+          "inputsFrom"
+          "packages"
+        ]
+        // {
+          name = a.name or "nix-shell";
+          nativeBuildInputs = packages ++ (a.nativeBuildInputs or [ ]) ++ merged "nativeBuildInputs";
+          buildInputs = (a.buildInputs or [ ]) ++ merged "buildInputs";
+          phases = [ "buildPhase" ];
+          buildPhase = "echo 'a shell, not a build' >&2; exit 1";
+        }
+      );
+    # Evaluated only (darwin's buildInputs; the flake's nextest check):
+    # Debian 12 has neither, the links are left out.
+    libiconv = hostPrograms "libiconv" { };
+    cargo-nextest = hostPrograms "cargo-nextest" { progs = [ "/usr/bin/cargo-nextest" ]; };
+    cargo-llvm-cov = hostPrograms "cargo-llvm-cov" { progs = [ "/usr/bin/cargo-llvm-cov" ]; };
+    # What crane names on darwin (removeReferencesToRustToolchainHook) and
+    # under cross (the emulator for aarch64 test binaries): evaluated only.
+    darwin.signingUtils = hostPrograms "signing-utils" { };
+    qemu-user = hostPrograms "qemu-user" { };
+
+    runCommandLocal = runCommand;
     writeText =
       name: text:
       runCommand name {

@@ -1,8 +1,11 @@
-# What run.sh builds.  examples/nix/flake.nix's `outputs`, called with
-# stand-in inputs (nixpkgs = pkgs.nix over nixpkgs' lib and setup.sh,
-# crane = crane's own mkLib, cowlink = a clean copy of this checkout), for
-# the crate in appSrc (app/ with the flake copied next to its Cargo.toml);
-# then the triggers, each without cowlink and with the flake's settings.
+# What run.sh builds and evaluates.  examples/nix/crane-quick-start's
+# flake `outputs`, called with stand-in inputs (nixpkgs = pkgs.nix over
+# nixpkgs' lib and setup.sh, per system; crane = crane's own mkLib;
+# flake-utils = its eachDefaultSystem; cowlink = examples/nix/flake.nix's
+# outputs, from a clean copy of this checkout), for the crate in appSrc
+# (app/ with the flake copied next to its Cargo.toml); `eval`, what must
+# hold on every system and across; then the triggers, each without
+# cowlink and with the per-derivation attributes.
 {
   nixpkgsLib,
   stdenvSrc,
@@ -14,68 +17,83 @@
   registry ? "/usr/share/cargo/registry",
 }:
 let
-  pkgs = import ./pkgs.nix { inherit nixpkgsLib stdenvSrc rustBin round; };
-  system = "x86_64-linux"; # what the flake template is written for
-  vendorDir = import ./vendor.nix {
-    inherit pkgs registry;
-    lockFile = /. + appSrc + "/Cargo.lock";
+  pkgsArgs = { inherit nixpkgsLib stdenvSrc rustBin round; };
+  pkgs = import ./pkgs.nix pkgsArgs;
+  system = builtins.currentSystem; # the one built
+  # flake-utils' default systems, each a stand-in nixpkgs of its own
+  # (derivations of other systems are evaluated, never built).
+  systems = [
+    "x86_64-linux"
+    "aarch64-linux"
+    "x86_64-darwin"
+    "aarch64-darwin"
+  ];
+  nixpkgs = {
+    inherit lib;
+    legacyPackages = lib.genAttrs systems (
+      s: if s == system then pkgs else import ./pkgs.nix (pkgsArgs // { localSystem = s; })
+    );
   };
-
-  # crane's mkLib, from its own flake, with the two scope attributes that
-  # need the network replaced: vendorCargoDeps (downloads from crates.io)
-  # gives the Debian crates instead, and craneUtils (built from crates newer
-  # than Debian's) is crane-json2toml.py.
-  craneUtils = pkgs.runCommand "crane-utils" { script = ./crane-json2toml.py; } ''
-    mkdir -p $out/bin
-    cp "$script" $out/bin/crane-json2toml
-    chmod +x $out/bin/crane-json2toml
-  '';
-  # And mkDummySrc, crane's own, twice adapted.  Debian's Nix 2.8 hands
-  # string paths such as ".../Cargo.toml/../src" to the kernel where newer
-  # Nix normalizes them, so its code is evaluated with a readDir and a
-  # pathExists that normalize first.  With Debian's rustc 1.63 its dummy
-  # source is dummy-old-rustc.rs (crane's own `dummyrs` argument).
-  normalize =
-    p:
-    let
-      step = acc: x: if x == "" || x == "." then acc else if x == ".." then lib.init acc else acc ++ [ x ];
-      parts = lib.splitString "/" (builtins.unsafeDiscardStringContext (toString p));
-    in
-    "/" + lib.concatStringsSep "/" (builtins.foldl' step [ ] parts);
-  nix28 = builtins // {
-    readDir = p: builtins.readDir (normalize p);
-    pathExists = p: builtins.pathExists (normalize p);
+  flake-utils.lib = import ./flake-utils.nix;
+  crane = import ./crane.nix {
+    craneSrc = /. + craneSrc;
+    inherit rustBin registry;
   };
   inherit (pkgs) lib;
-  crane.mkLib =
-    p:
-    (((import (/. + craneSrc + "/flake.nix")).outputs { }).mkLib p).overrideScope (
-      final: _prev: {
-        inherit craneUtils;
-        vendorCargoDeps = _: vendorDir;
-        mkDummySrc =
-          args:
-          final.callPackage (scopedImport { builtins = nix28; } (/. + craneSrc + "/lib/mkDummySrc.nix")) { } (
-            lib.optionalAttrs (rustBin == "") { dummyrs = ./dummy-old-rustc.rs; } // args
-          );
-      }
-    );
 
-  cowlink = builtins.path {
+  # cowlink's flake as `?dir=examples/nix` gives it: the whole checkout.
+  cowlinkSource = builtins.path {
     path = /. + cowlinkSrc;
     name = "source";
   };
-  flake = (import (/. + appSrc + "/flake.nix")).outputs {
-    self = flake;
-    nixpkgs.legacyPackages.${system} = pkgs;
-    inherit crane cowlink;
+  cowlink = (import "${cowlinkSource}/examples/nix/flake.nix").outputs {
+    self = cowlink;
+    inherit nixpkgs;
   };
-  outputs = flake.packages.${system} // flake.checks.${system};
+  appFlake =
+    cowlinkInput:
+    let
+      self = (import (/. + appSrc + "/flake.nix")).outputs {
+        inherit self nixpkgs crane flake-utils;
+        cowlink = cowlinkInput;
+      };
+    in
+    self;
+  flake = appFlake cowlink;
+  # The same flake with crane alone: cowlink's lib.enable does nothing.
+  flakeCraneAlone = appFlake { lib.enable = craneLib: craneLib; };
+  outputs = {
+    inherit (flake.packages.${system}) default data;
+    clippy = flake.checks.${system}.my-crate-clippy;
+    test = flake.checks.${system}.my-crate-test;
+    doc = flake.checks.${system}.my-crate-doc;
+  };
 
   # The same pieces the flake uses, for the triggers.
   craneLib = crane.mkLib pkgs;
-  cowlinkPkg = pkgs.callPackage "${cowlink}/examples/nix/default.nix" { };
+  cowlinkPkg = cowlink.packages.${system}.cowlink;
+  cowlinkHook = cowlink.packages.${system}.cowlinkHook;
   deps = outputs.default.cargoArtifacts;
+
+  # What a system's flake outputs are, as derivation paths.
+  drvPaths =
+    f: s:
+    lib.mapAttrs (_: d: d.drvPath) (
+      f.checks.${s} // f.packages.${s} // { devShell = f.devShells.${s}.default; }
+    );
+  hooksOf = d: builtins.filter (i: (i.name or "") == "cowlink-hook") (d.nativeBuildInputs or [ ]);
+  # Has the hook, and every copy of it is `hook` (a dev shell gets one per
+  # check).
+  hasHook = hook: d: hooksOf d != [ ] && lib.all (h: h.outPath == hook.outPath) (hooksOf d);
+  # Cross: aarch64-linux packages built on this machine (pkgsCross).
+  crossPkgs = import ./pkgs.nix (pkgsArgs // { crossSystem = "aarch64-linux"; });
+  crossCrane = cowlink.lib.enable (crane.mkLib crossPkgs);
+  # musl as the build platform (nixpkgs' pkgsMusl).
+  muslPkgs = import ./pkgs.nix (pkgsArgs // { localSystem = "x86_64-unknown-linux-musl"; });
+  muslArgs = common // { cargoArtifacts = (crane.mkLib muslPkgs).buildDepsOnly common; };
+  crossPackage = crossCrane.buildPackage (common // {
+    cargoArtifacts = crossCrane.buildDepsOnly common;
+  });
   common = {
     src = craneLib.cleanCargoSource (/. + appSrc);
     strictDeps = true;
@@ -86,7 +104,7 @@ let
     a:
     a
     // {
-      nativeBuildInputs = (a.nativeBuildInputs or [ ]) ++ [ cowlinkPkg ];
+      nativeBuildInputs = (a.nativeBuildInputs or [ ]) ++ [ cowlinkHook ];
       enableCowlink = true;
       cowlinkInherit = true;
       installCargoArtifactsMode = "use-symlink";
@@ -112,12 +130,72 @@ let
   };
 in
 {
-  inherit cowlinkPkg deps staleDeps remapDeps;
+  inherit cowlinkPkg cowlinkHook deps staleDeps remapDeps;
+  # The package under musl: must refuse with its reason (run.sh).
+  muslPackage = muslPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { };
+  # Evaluation only: each must be true (run.sh), and false with the
+  # mutants of lib.nix run.sh makes.
+  eval = {
+    # On darwin cowlink steps aside: every output (checks, package, dev
+    # shell) is the very derivation crane alone gives.
+    darwin = lib.all (s: drvPaths flake s == drvPaths flakeCraneAlone s) [
+      "aarch64-darwin"
+      "x86_64-darwin"
+    ];
+    # One darwin system alone, for run.sh to count the warnings.
+    darwinOne = drvPaths flake "aarch64-darwin" == drvPaths flakeCraneAlone "aarch64-darwin";
+    # On Linux every inheriting derivation has the hook, the deps are
+    # installed as links, the dev shell has the hook (from inputsFrom),
+    # and aarch64-linux evaluates too.
+    linux =
+      lib.all (d: builtins.length (hooksOf d) == 1 && hasHook cowlinkHook d) (builtins.attrValues outputs)
+      && outputs.default.enableCowlink && outputs.default.cowlinkInherit
+      && deps.installCargoArtifactsMode == "use-symlink"
+      && hooksOf deps == [ ]
+      && hasHook cowlinkHook flake.devShells.${system}.default
+      && builtins.length (hooksOf flake.packages.aarch64-linux.default) == 1;
+    # The opt-outs: enableCowlink = false is crane alone; a mode of one's
+    # own is kept.
+    optOut =
+      let
+        enabled = cowlink.lib.enable craneLib;
+        off = common // {
+          cargoArtifacts = deps;
+          enableCowlink = false;
+        };
+      in
+      (enabled.buildPackage off).drvPath == (craneLib.buildPackage off).drvPath
+      && (enabled.buildDepsOnly (common // { installCargoArtifactsMode = "use-zstd"; }))
+        .installCargoArtifactsMode == "use-zstd"
+      && (enabled.buildPackage (common // {
+        cargoArtifacts = deps;
+        cowlinkInherit = false;
+      })).cowlinkInherit == false;
+    # musl: the package refuses with its reason, and lib.enable steps aside
+    # (crane's very derivation).
+    musl =
+      !(builtins.tryEval (muslPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { }).drvPath).success
+      && ((cowlink.lib.enable (crane.mkLib muslPkgs)).buildPackage muslArgs).drvPath
+        == ((crane.mkLib muslPkgs).buildPackage muslArgs).drvPath;
+    # Cross: the hook in the aarch64-linux package is the build
+    # platform's (x86_64-linux), not the host's.
+    cross =
+      hasHook cowlinkHook crossPackage
+      && cowlinkHook.drvPath != (crossPkgs.callPackage "${cowlinkSource}/examples/nix/hook.nix" {
+        cowlink = crossPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { };
+      }).drvPath;
+  };
   toolchain = pkgs.rustToolchain;
   flake = outputs;
   # The flake's derivations as crane alone builds them (no cowlink).
   crane = {
     default = craneLib.buildPackage (common // { cargoArtifacts = deps; });
+    # crane alone from end to end: its deps as crane installs them by
+    # default (target.tar.zst), and cargoTest on them.
+    zstdTest = flakeCraneAlone.checks.${system}.my-crate-test;
+    zstdDeps = flakeCraneAlone.checks.${system}.my-crate-test.cargoArtifacts;
+    # The flake's data package, crane alone (on the same deps as with cowlink).
+    data = flakeCraneAlone.packages.${system}.data.overrideAttrs (_: { cargoArtifacts = deps; });
     clippy = craneLib.cargoClippy (common // {
       cargoArtifacts = deps;
       cargoClippyExtraArgs = "--all-targets -- --deny warnings";
@@ -139,10 +217,15 @@ in
           cargoArtifacts = deps;
           buildersAreRoot = true;
         }));
+        # With the README's way to see why cargo rebuilt (fingerprint log).
+        withLog = craneLib.buildPackage (withCowlink (common // watched // {
+          cargoArtifacts = deps;
+          CARGO_LOG = "cargo::core::compiler::fingerprint=info";
+        }));
         # enableCowlink alone: crane's own inheritance, with the library.
         enableOnly = craneLib.buildPackage (common // watched // {
           cargoArtifacts = deps;
-          nativeBuildInputs = common.nativeBuildInputs ++ [ cowlinkPkg ];
+          nativeBuildInputs = common.nativeBuildInputs ++ [ cowlinkHook ];
           enableCowlink = true;
         });
       };
