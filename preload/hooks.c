@@ -250,15 +250,18 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
     }
     if (!cow_has_links(dirfd, path, follow)) {
         /* No symlink on the way from dirfd: the caller's business, unless
-           dirfd is a read-only store directory, or the build's outputs are
-           known and the path is a store entry outside them. */
-        if (below_store_dir_fd(dirfd, path)) {
+           the build's outputs are known and the path is a store entry
+           outside them (however dirfd was reached: mkdir -p $out works
+           from the store directory as its working directory), or, with
+           the outputs unknown, dirfd is a read-only store directory. */
+        if (cow_outputs_set()) {
+            if (cow_classify_direct(dirfd, path, &link) == COW_STORE)
+                err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
+        } else if (below_store_dir_fd(dirfd, path)) {
             if (cow_abs_path(dirfd, path, link.target))
                 strcpy(link.target, "?");
             link.missing = sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0;
             err = refuse(op, path, how, &link, THROUGH_DIR_FD);
-        } else if (cow_outputs_set() && cow_classify_direct(dirfd, path, &link) == COW_STORE) {
-            err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
         }
         errno = saved;
         return err;

@@ -81,10 +81,11 @@ seal() {
 # attributes, file flags and inode versions (where the file system has
 # them).
 # SUM_SKIP names a store entry left out (a build's own output, which the
-# build may change); fresh resets it.
+# build may change or create), and with it the store directory's own times
+# (creating the output changes them); fresh resets it.
 store_sum() {
     local skip=()
-    [ -z "${SUM_SKIP:-}" ] || skip=(-path "./$SUM_SKIP" -prune -o)
+    [ -z "${SUM_SKIP:-}" ] || skip=(-mindepth 1 -path "./$SUM_SKIP" -prune -o)
     (cd "$STORE_SRC" && find . "${skip[@]}" -printf '%y %m %s %T@ %C@ %n %u:%g %p %l\n' | LC_ALL=C sort &&
         find . "${skip[@]}" -type f -exec sha256sum {} + | LC_ALL=C sort &&
         find . "${skip[@]}" -print0 | xargs -0 getfattr -d -m - --absolute-names 2>/dev/null | LC_ALL=C sort

@@ -296,6 +296,14 @@ own_case outputs_other_mkstemp '$CALLS mkstemp $STORE/pkg/tmpXXXXXX' "$REFUSED"
 own_case outputs_other_fd '$CALLS fd fchmod $STORE/pkg/a.txt' "$NOT_OWNER"
 own_case outputs_sed_follow 'sed -i --follow-symlinks s/old/new/ a.txt 2>/dev/null; echo $?' '*:4'
 check_outputs_sed_follow() { is_link a.txt; }
+# mkdir -p $out chdirs into the store directory and makes the output
+# there: the build's own, it behaves as without cowlink (it was refused as
+# a name relative to a read-only store directory).  A store directory
+# reached through a link is still refused, outputs known or not.
+own_case outputs_mkdir_p 'mkdir -p $STORE/out-dev/x 2>/dev/null; echo $?' 'root-rw:0 root-ro:1 nobody:1'
+setup_outputs_mkdir_p() { own; SUM_SKIP=out-dev; }
+BITES_outputs_mkdir_p=no
+own_case outputs_cp_into_dirlink 'echo x >f && cp f pkgdir 2>/dev/null; echo $?' '*:1'
 # The build's own output is root's here: as nobody it cannot be written.
 for c in fchmod futimens fchown; do
     own_case "outputs_own_$c" "\$CALLS fd $c \$STORE/out/ro.txt"
