@@ -145,8 +145,23 @@ tempnames() {
     if [ -n "$prefix" ]; then sed -E "s/$prefix[A-Za-z0-9]{6}/${prefix}XXXXXX/g"; else cat; fi
 }
 
+# through_links RUNNER LOG: the case's act on a fresh fixture through the
+# store links, run by RUNNER (without or with the library), its output in
+# LOG.log; sets st, result_now and changed (the store's checksum moved).
+through_links() {
+    local before
+    prepare "$name" link || return 1
+    before=$(store_sum)
+    "$1" "$act" >"$T/$2.log" 2>&1
+    st=$?
+    keep_log "$2"
+    result_now=$(outcome $st "$name")
+    changed=
+    [ "$(store_sum)" = "$before" ] || changed="the store changed"
+}
+
 run_case() {
-    local name=$1 act modes refuse ref without with st before changed why kind item msg lines
+    local name=$1 act modes refuse ref without with st before changed why kind item msg lines result_now without_changed
     eval "act=\$ACT_$name modes=\${MODES_$name:-all} refuse=\${REFUSE_$name:-}"
     [ "$modes" = all ] || [[ " $modes " == *" $MODE "* ]] || return 0
     item=$(xfail_item "$name")
@@ -159,14 +174,8 @@ run_case() {
         ref=$(outcome $st "$name")
     fi
 
-    prepare "$name" link || { fail "$name" "setup failed"; return; }
-    before=$(store_sum)
-    as_user "$act" >"$T/without.log" 2>&1
-    st=$?
-    keep_log without
-    without=$(outcome $st "$name")
-    changed=
-    [ "$(store_sum)" = "$before" ] || changed="the store changed"
+    through_links as_user without || { fail "$name" "setup failed"; return; }
+    without=$result_now without_changed=$changed
     kind=same
     if [ -n "$refuse" ]; then
         why=${changed:-status $st}
@@ -184,15 +193,11 @@ run_case() {
         why="as the reference"
     fi
 
-    prepare "$name" link || { fail "$name" "setup failed"; return; }
-    before=$(store_sum)
-    with_cowlink_out "$act" >"$T/with.log" 2>&1
-    st=$?
-    keep_log with
-    with=$(outcome $st "$name")
+    through_links with_cowlink_out with || { fail "$name" "setup failed"; return; }
+    with=$result_now
     lines=$(grep -c '^cowlink: ' "$T/with.log")
     msg=
-    if [ "$(store_sum)" != "$before" ]; then
+    if [ -n "$changed" ]; then
         msg="the store changed with cowlink"
     elif [ -n "$refuse" ]; then
         # As nobody the kernel refuses it before cowlink has to.
@@ -219,8 +224,8 @@ run_case() {
         pass "$name (without: $why)"
         result[$name.$MODE]=PASS
     fi
-    without_short[$name.$MODE]=${changed:+store changed}
-    [ -n "$changed" ] || without_short[$name.$MODE]=$kind
+    without_short[$name.$MODE]=${without_changed:+store changed}
+    [ -n "$without_changed" ] || without_short[$name.$MODE]=$kind
 }
 
 modes_run=0
