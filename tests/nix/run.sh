@@ -58,20 +58,8 @@ NIXPKGS_STDENV=${NIXPKGS_STDENV:-$third/nixpkgs-stdenv}
 bash "$here/hook.sh" "$BUILD" "$CRANE_SRC" "$NIXPKGS_STDENV"
 [ "$(id -u)" = 0 ] || skip "needs root (installs nix-bin, creates nixbld users)"
 command -v apt-get >/dev/null || command -v nix-build >/dev/null || skip "no nix-build and no apt-get"
-bash "$here/../setup.sh" nix-bin cargo rustc rust-clippy rsync zstd jq pkg-config python3-toml patchelf git \
-    zlib1g-dev libbz2-dev --lock "$here/app/Cargo.lock" "$here/crates"
-getent group nixbld >/dev/null || groupadd --system nixbld
-# NixOS's uids (30000 + i) where free: Nix kills every process of a build
-# uid before and after a build, so a Nix in a chroot on the same kernel
-# (make fresh) whose builders had the host's uids would kill the host's.
-for i in 1 2 3 4; do
-    id "nixbld$i" >/dev/null 2>&1 || {
-        uid=()
-        getent passwd $((30000 + i)) >/dev/null || uid=(--uid $((30000 + i)))
-        useradd --system "${uid[@]}" --gid nixbld --groups nixbld --home-dir /var/empty \
-            --no-create-home --shell /usr/sbin/nologin "nixbld$i"
-    }
-done
+source "$here/harness.sh"
+nix_setup "$here/app/Cargo.lock" "$here/crates"
 
 # Not under /tmp: builds run in TMPDIR (seen as /build in the sandbox),
 # and a build outside the sandbox (the probe's broken variant) would have
@@ -92,27 +80,14 @@ cp -r "$here/app" "$T/app"
 cp "$repo/examples/nix/crane-quick-start/flake.nix" "$T/app/"
 # cowlink as a developer's checkout: what git tracks (or everything), plus
 # a stale build/cowlink that default.nix must not pick up.
+checkout_copy "$repo" "$T/cowlink"
 mkdir -p "$T/cowlink/build"
-if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
-    git -C "$repo" ls-files -z --cached --others --exclude-standard |
-        tar -C "$repo" --null -T - -cf - | tar -C "$T/cowlink" -xf -
-else
-    tar -C "$repo" --exclude=./build --exclude='./build-*' -cf - . | tar -C "$T/cowlink" -xf -
-fi
 printf '#!/bin/sh\necho stale\n' >"$T/cowlink/build/cowlink"
 chmod +x "$T/cowlink/build/cowlink"
 
-# Every build in Nix's sandbox, as every Linux Nix install does by default.
-# The stand-in's host tools are links to Debian's programs, so the sandbox
-# shows Debian's /usr (with /bin, /lib, /lib64, which link into it),
-# /etc/alternatives (where /usr/bin/cc and others point) and dpkg's
-# database (host-programs.sh lists a package's programs with dpkg -L);
-# and the stable toolchain's copy, which rust-toolchain copies.
+# Every build in Nix's sandbox (harness.sh's nix_opts); the stable
+# toolchain's copy only for the stable builds: Debian's need not depend on it.
 stable=$(bash "$here/../toolchain.sh" 2>/dev/null) || stable=""
-# (The stable copy only for the stable builds: Debian's need not depend on it.)
-sandbox_paths="/usr /bin /lib /lib64 /etc/alternatives /var/lib/dpkg"
-nix_opts=(--option substituters '' --option sandbox true --option sandbox-fallback false
-    --option extra-sandbox-paths "$sandbox_paths")
 # build TOOLCHAIN ATTR [GROUP]: prints the output path; the log is
 # logs/TOOLCHAIN.ATTR.log, the seconds logs/TOOLCHAIN.ATTR.time.  Every
 # run builds afresh (round).
