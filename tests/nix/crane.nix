@@ -42,7 +42,15 @@
             inherit checksum;
           }
           ''
-            cp -rL "$crate" $out
+            # Debian names most directories NAME-VERSION, not all (md-5's
+            # is md-0.10.1): else the one whose Cargo.toml is this crate.
+            [ -d "$crate" ] || crate=$(dirname "$(grep -l -x 'version = "${version}"' \
+              $(grep -l -x 'name = "${name}"' ${registry}/*/Cargo.toml) | head -1)")
+            # Links are followed (crates.io's tarballs have none); a link
+            # to nothing (criterion's LICENSE files in Debian) is left out.
+            mkdir $out
+            (cd "$crate" && find -L . -type l) >broken
+            tar -C "$crate" --dereference -X broken -cf - . | tar -C $out -xf -
             chmod -R u+w $out
             echo "{\"files\":{}, \"package\":\"$checksum\"}" >$out/.cargo-checksum.json
           '';
