@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench-scale's tables (markdown) from run.sh's data lines:
+#   scenario round strategy check seconds ok|failed written du nar nar_zstd
+#   closure phase=seconds...
+#   usage: report.sh DATA WORKSPACE DEPS_OUT SECONDS
+set -euo pipefail
+data=$1 ws=$2 deps=$3 total=$4
+
+cat <<EOF
+# bench-scale: crane's flow at scale, under Nix
+
+Written by \`make bench-scale\` ($(date -u +%Y-%m-%d), $((total / 60)) min).
+Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),
+$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r),
+store on $(df -T /nix/store | awk 'NR == 2 {print $2}'); $(nix-build --version | head -1).
+Workload: $(grep -c '^source = "registry' "$ws/Cargo.lock") crates in Cargo.lock,
+$(ls -d "$ws"/*/Cargo.toml | wc -l) members, $(cat "$ws"/*/src/*.rs | wc -l) lines of own code.
+The deps target: $(du -sb "$deps/target" | awk '{printf "%.2f GB", $1 / 1e9}'),
+$(find "$deps/target" -type f | wc -l) files.
+
+Every number is the median of the rounds, [min-max] beside it; strategies
+rotated each round, a settle before each build, all in one run.
+A flow is clippy, test, doc and the package built one after another.
+EOF
+
+# One awk over the data: medians per key.
+awk '
+function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function minmax(list,   n, a, i, lo, hi) {
+    n = split(list, a, " "); lo = hi = a[1]
+    for (i = 2; i <= n; i++) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
+    return sprintf("[%.0f-%.0f]", lo, hi)
+}
+function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
+{
+    sc = $1; r = $2; st = $3; ck = $4
+    key = sc SUBSEP st
+    if (!(sc in seen_sc)) { seen_sc[sc] = 1; scs[++nsc] = sc }
+    if (!(st in seen_st)) { seen_st[st] = 1; sts[++nst] = st }
+    if ($6 != "ok") { failed[key] = ck; next }
+    flow[key, r] += $5
+    rounds[key, r] = 1
+    c = sc SUBSEP st SUBSEP ck
+    wall[c] = wall[c] " " $5
+    written[c] = written[c] " " $7; du[c] = $8; nar[c] = $9; zst[c] = $10; clos[c] = $11
+    cache[key, r] += $10
+    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2] }
+    if (!(ck in seen_ck)) { seen_ck[ck] = 1; cks[++nck] = ck }
+}
+END {
+    for (s = 1; s <= nsc; s++) {
+        sc = scs[s]
+        if (sc == "deps") continue
+        printf "\n## Scenario %s: the flow\n\n", sc
+        printf "| strategy | flow (s) | vs zstd | cache bytes added (MB, NAR.zst) |\n|---|---|---|---|\n"
+        base = ""
+        for (t = 1; t <= nst; t++) {
+            key = sc SUBSEP sts[t]; list = ""
+            for (r = 1; r <= 99; r++) if ((key, r) in rounds) list = list " " flow[key, r]
+            if (list == "") { printf "| %s | failed (%s) | | |\n", sts[t], failed[key]; continue }
+            med[t] = median(list)
+            if (sts[t] == "zstd") base = med[t]
+        }
+        for (t = 1; t <= nst; t++) {
+            key = sc SUBSEP sts[t]; list = ""; cl = ""
+            for (r = 1; r <= 99; r++) if ((key, r) in rounds) { list = list " " flow[key, r]; cl = cl " " cache[key, r] }
+            if (list == "") continue
+            printf "| %s | %.0f %s | %s | %s |\n", sts[t], med[t], minmax(list),
+                base == "" ? "-" : sprintf("%.2fx", base / med[t]), mb(median(cl))
+        }
+        printf "\n| %s: check, strategy | wall (s) | inherit (patch) | build | check | install | fixup | written (MB) | out du / NAR / NAR.zst (MB) | closure (MB) |\n", sc
+        printf "|---|---|---|---|---|---|---|---|---|---|\n"
+        for (k = 1; k <= nck; k++) for (t = 1; t <= nst; t++) {
+            c = sc SUBSEP sts[t] SUBSEP cks[k]
+            if (!(c in wall)) continue
+            printf "| %s, %s | %.1f %s | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s / %s / %s | %s |\n",
+                cks[k], sts[t], median(wall[c]), minmax(wall[c]), median(ph[c, "patchPhase"]),
+                median(ph[c, "buildPhase"]), median(ph[c, "checkPhase"]), median(ph[c, "installPhase"]),
+                median(ph[c, "fixupPhase"]), mb(median(written[c])), mb(du[c]), mb(nar[c]), mb(zst[c]), mb(clos[c])
+        }
+    }
+    if ("deps" in seen_sc) {
+        printf "\n## The deps derivation, per install mode (built from nothing)\n\n"
+        printf "| install mode | wall (s) | build | check | install | fixup | written (MB) | out du / NAR / NAR.zst (MB) |\n|---|---|---|---|---|---|---|---|\n"
+        for (t = 1; t <= nst; t++) {
+            c = "deps" SUBSEP sts[t] SUBSEP "deps"
+            if (!(c in wall)) continue
+            printf "| %s | %.0f %s | %.0f | %.0f | %.1f | %.1f | %s | %s / %s / %s |\n", sts[t] == "zstd" ? "use-zstd" : "use-symlink",
+                median(wall[c]), minmax(wall[c]), median(ph[c, "buildPhase"]), median(ph[c, "checkPhase"]),
+                median(ph[c, "installPhase"]), median(ph[c, "fixupPhase"]), mb(median(written[c])), mb(du[c]), mb(nar[c]), mb(zst[c])
+        }
+    }
+}' "$data"

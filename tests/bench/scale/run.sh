@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# make bench-scale: crane's whole flow at the scale users have (gen.sh's
+# workspace: 11 members, ~380 crates in Cargo.lock, C-building -sys crates)
+# under Nix on tests/nix's harness (crane's mkLib, nixpkgs' setup.sh and
+# default setup hooks, the sandbox), per strategy (scale.nix: zstd,
+# symlink, cowlink, copy) and scenario:
+#   deps   each install mode's deps derivation built from nothing (what a
+#          Cargo.lock change costs before the checks run again)
+#   code   a one-line change in a member (deps cached): clippy, test, doc
+#          and the package, one after another, as `nix flake check` before
+#          a push builds them
+#   env    the code flow with a variable libz-sys watches set in the
+#          checks: libz-sys and its dependents rebuilt from inherited
+#          artifacts (crane's use-symlink fails there: reported, not timed)
+# Per derivation: wall time; its phases (the log's "Running phase" lines,
+# stamped as they arrive: patch is crane's inheritance); bytes the build
+# wrote (write_bytes of every process, from /proc/PID/io of the one that
+# waited for them); its output in the store (du, NAR, NAR through zstd -3:
+# what a binary cache stores) and its closure.  ROUNDS rounds, strategies
+# rotated each round, a settle before each build.
+#   usage: run.sh [BUILD]     (as root; an hour and more)
+#   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)   SCENARIOS ("deps code env")
+#   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)
+#   OUT (tests/bench/results): scale.md, scale.data
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+source "$here/../settle.sh"
+source "$repo/tests/nix/harness.sh"
+rounds=${ROUNDS:-3}
+deps_rounds=${DEPS_ROUNDS:-$rounds}
+scenarios=${SCENARIOS-deps code env}
+strategies=${STRATEGIES:-zstd symlink cowlink copy}
+checks="clippy test doc package"
+out_dir=${OUT:-$repo/tests/bench/results}
+third=$repo/../shared/third-party
+CRANE_SRC=${CRANE_SRC:-$third/crane}
+NIXPKGS_LIB=${NIXPKGS_LIB:-$third/nixpkgs-lib}
+NIXPKGS_STDENV=${NIXPKGS_STDENV:-$third/nixpkgs-stdenv}
+[ "$(id -u)" = 0 ] || { echo "bench-scale: needs root (Nix's builders)" >&2; exit 1; }
+[ -f "$CRANE_SRC/lib/default.nix" ] || { echo "bench-scale: no crane (CRANE_SRC)" >&2; exit 1; }
+nix_setup "$here/workspace/Cargo.lock" "$here/workspace"
+
+T=$(mktemp -d /var/tmp/cowlink-scale-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+chmod 755 "$T"
+mkdir -p "$T/tmp" "$T/logs" "$out_dir"
+checkout_copy "$repo" "$T/cowlink"
+bash "$here/gen.sh" "$T/ws" "${PARTS:-4}"
+data=$T/scale.data
+rust="" paths=$sandbox_paths
+if [ "${TOOLCHAIN:-stable}" = stable ]; then
+    rust=$(bash "$repo/tests/toolchain.sh") || { echo "bench-scale: no stable toolchain" >&2; exit 1; }
+    paths="$paths $(dirname "$rust")"
+fi
+
+# scale.nix's arguments.
+args=(--argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" --argstr craneSrc "$CRANE_SRC"
+    --argstr cowlinkSrc "$T/cowlink" --argstr src "$T/ws" --argstr rustBin "$rust")
+
+# nixbuild LOG ATTR [ARGS...]: nix-build scale.nix -A ATTR; its stderr
+# stamped line by line into LOG, the output path on stdout, and the bytes
+# written by every process of the build in LOG.io.
+nixbuild() {
+    local log=$1 attr=$2
+    shift 2
+    # The shell that waits for nix-build reads its own /proc/PID/io: the
+    # counts of reaped children (the builders and theirs) are added there.
+    TMPDIR=$T/tmp LOG=$log bash -c 'nix-build "$@" 2> >(while IFS= read -r l; do
+            printf "%s %s\n" "$EPOCHREALTIME" "$l"; done >"$LOG"); rc=$?
+        cat /proc/$$/io >"$LOG.io"; exit $rc' nixbuild \
+        "$here/scale.nix" -A "$attr" --no-out-link "${nix_opts[@]}" \
+        --option extra-sandbox-paths "$paths" --option build-users-group nixbld "${args[@]}" "$@"
+}
+
+# phases LOG: "name seconds" per phase, from the stamped "Running phase"
+# lines (the last phase ends with the log's last line).
+phases() {
+    awk '{t = $1} / Running phase: / {if (p != "") print p, t - s; p = $NF; s = t}
+         END {if (p != "") print p, t - s}' "$1"
+}
+
+# measure SCENARIO ROUND STRATEGY CHECK [ARGS...]: one timed build, one
+# data line: scenario round strategy check seconds status written_bytes
+# out_du out_nar out_nar_zstd closure_nar phase=seconds...
+measure() {
+    local sc=$1 r=$2 st=$3 ck=$4 log s e rc=0 out="" sizes="- - - -" written
+    shift 4
+    log=$T/logs/$sc.$r.$st.$ck.log
+    settle
+    s=$EPOCHREALTIME
+    out=$(nixbuild "$log" "$st.$ck" "$@") || rc=$?
+    e=$EPOCHREALTIME
+    written=$(awk '/^write_bytes/ {print $2}' "$log.io")
+    if [ $rc = 0 ]; then
+        sizes="$(du -sb "$out" | cut -f1) $(nix-store -q --size "$out") $(nix-store --dump "$out" | zstd -3 -T0 -c | wc -c)"
+        sizes="$sizes $(nix-store -qR "$out" | xargs nix-store -q --size | awk '{s += $1} END {print s}')"
+    fi
+    echo "$sc $r $st $ck $(awk -v s="$s" -v e="$e" 'BEGIN {printf "%.1f", e - s}') $([ $rc = 0 ] && echo ok || echo failed)" \
+        "$written $sizes $(phases "$log" | awk '{printf "%s=%.1f ", $1, $2}')" >>"$data"
+    [ $rc = 0 ] || echo "bench-scale: $sc $st.$ck failed: $(grep -m2 -i 'error' "$log" | cut -c1-200)" >&2
+    tail -1 "$data"
+}
+
+# rotate N WORDS...: the words, starting at the Nth (rounds rotate order).
+rotate() {
+    local n=$1
+    shift
+    local w=("$@")
+    for ((i = 0; i < ${#w[@]}; i++)); do echo "${w[$(((i + n) % ${#w[@]}))]}"; done
+}
+
+# A one-line change in a member's code, different each round.
+change() { sed -i "s/^pub const REVISION: u64 = .*/pub const REVISION: u64 = $1;/" "$T/ws/net/src/part0.rs"; }
+
+# The deps of each install mode, built from nothing each round: every
+# deps output is deleted first (with what refers to it).
+deps_scenario() {
+    local r st
+    for ((r = 1; r <= deps_rounds; r++)); do
+        for st in $(rotate "$r" zstd symlink); do
+            forget "$st.deps"
+            measure deps "$r" "$st" deps
+        done
+    done
+}
+
+# forget ATTR: delete ATTR's output and every path that refers to it, so
+# the next build makes it anew.
+forget() {
+    local p
+    p=$(nix-store -q --outputs "$(nix-instantiate "$here/scale.nix" -A "$1" "${args[@]}" 2>/dev/null)")
+    [ -e "$p" ] || return 0
+    nix-store -q --referrers-closure "$p" | xargs nix-store --delete >/dev/null
+}
+
+# The checks on cached deps after a one-line change, each strategy in
+# turn (rotated); with env, the watched variable set in the checks.
+flow_scenario() {
+    local sc=$1 r st ck env=()
+    [ "$sc" = env ] && env=(--arg env true)
+    for ((r = 1; r <= rounds; r++)); do
+        change "$r$RANDOM"
+        for st in $(rotate "$r" $strategies); do
+            for ck in $checks; do
+                measure "$sc" "$r" "$st" "$ck" ${env[@]+"${env[@]}"}
+            done
+        done
+    done
+}
+
+start=$(date +%s)
+: >"$data"
+echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
+# The deps first (they leave both deps built); else built once, not timed.
+case " $scenarios " in *" deps "*) deps_scenario ;; esac
+for st in zstd symlink; do nixbuild "$T/logs/warm.$st.log" "$st.deps" >/dev/null; done
+for sc in $scenarios; do
+    case $sc in
+    deps) ;;
+    code | env) flow_scenario "$sc" ;;
+    *) echo "bench-scale: no scenario $sc" >&2; exit 2 ;;
+    esac
+done
+cp "$data" "$out_dir/scale.data"
+deps=$(nix-build "$here/scale.nix" -A symlink.deps --no-out-link "${args[@]}" 2>/dev/null)
+bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
+cat "$out_dir/scale.md"

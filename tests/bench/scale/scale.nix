@@ -1,0 +1,81 @@
+# What bench-scale builds: the workspace gen.sh writes (src), as crane's
+# quick-start flake builds it (deps once; then clippy, test, doc and the
+# package, each inheriting the deps), per strategy:
+#   zstd     crane's default: deps installed as target.tar.zst
+#   symlink  crane's use-symlink: deps installed as links, inherited by link
+#   cowlink  cowlink.lib.enable (examples/nix): the one-line adoption
+#   copy     use-symlink deps, doNotLinkInheritedArtifacts (a deep copy)
+# On tests/nix's harness: crane's own mkLib (crane.nix), the stand-in
+# nixpkgs over nixpkgs' setup.sh and default setup hooks (pkgs.nix),
+# cowlink's flake from a clean copy of the checkout.
+#   nix-build scale.nix -A STRATEGY.CHECK   (CHECK: deps clippy test doc package)
+# env = true sets a variable libz-sys's build script watches and the deps
+# were built without: the checks rebuild libz-sys and what depends on it.
+{
+  nixpkgsLib,
+  stdenvSrc,
+  craneSrc,
+  cowlinkSrc,
+  src,
+  rustBin ? "",
+  registry ? "/usr/share/cargo/registry",
+  env ? false,
+}:
+let
+  pkgs = import ../../nix/pkgs.nix { inherit nixpkgsLib stdenvSrc rustBin; };
+  inherit (pkgs) lib;
+  system = builtins.currentSystem;
+  crane = import ../../nix/crane.nix {
+    craneSrc = /. + craneSrc;
+    inherit rustBin registry;
+  };
+  craneLib = crane.mkLib pkgs;
+  cowlinkSource = builtins.path {
+    path = /. + cowlinkSrc;
+    name = "source";
+  };
+  cowlink = (import "${cowlinkSource}/examples/nix/flake.nix").outputs {
+    self = cowlink;
+    nixpkgs = {
+      inherit lib;
+      legacyPackages.${system} = pkgs;
+    };
+  };
+
+  common = {
+    pname = "scale";
+    version = "0.1.0";
+    src = craneLib.cleanCargoSource (/. + src);
+    strictDeps = true;
+    nativeBuildInputs = [ pkgs.pkg-config ];
+  };
+  # In the checks only: the deps were built without it.
+  watched = lib.optionalAttrs env { LIBZ_SYS_STATIC = "1"; };
+
+  # The quick-start flake's checks and package on deps, with crane lib l.
+  flow =
+    l: deps: extra':
+    let
+      extra = watched // extra';
+    in
+    {
+      inherit deps;
+      clippy = l.cargoClippy (common // extra // {
+        cargoArtifacts = deps;
+        cargoClippyExtraArgs = "--all-targets";
+      });
+      test = l.cargoTest (common // extra // { cargoArtifacts = deps; });
+      doc = l.cargoDoc (common // extra // { cargoArtifacts = deps; });
+      package = l.buildPackage (common // extra // { cargoArtifacts = deps; });
+    };
+  depsOf = l: mode: l.buildDepsOnly (common // { installCargoArtifactsMode = mode; });
+  symlinkDeps = depsOf craneLib "use-symlink";
+  withCowlink = cowlink.lib.enable craneLib;
+in
+{
+  zstd = flow craneLib (depsOf craneLib "use-zstd") { };
+  symlink = flow craneLib symlinkDeps { };
+  # lib.enable's deps are crane's use-symlink deps (the same derivation).
+  cowlink = flow withCowlink (withCowlink.buildDepsOnly common) { };
+  copy = flow craneLib symlinkDeps { doNotLinkInheritedArtifacts = true; };
+}
