@@ -120,6 +120,12 @@ bench: all
 	@bash examples/crane/setup.sh
 	@bash tests/bench/report.sh $(BUILD)
 
+# crane's whole flow on a 382-crate workspace under Nix, per strategy and
+# scenario (as root; hours; ROUNDS, SCENARIOS...: tests/bench/scale/run.sh):
+# writes tests/bench/results/scale.md and scale.data.
+bench-scale: all
+	bash tests/bench/scale/run.sh
+
 # Load, faults, bad input, and the fuzzer for FUZZ_TIME seconds.
 hardening: all
 	bash tests/hardening/torture.sh $(BUILD)
@@ -161,4 +167,4 @@ clean:
 		/var/tmp/cowlink-fresh-cache /var/tmp/cowlink-fresh.logs
 	bash tests/toolchain.sh --remove
 
-.PHONY: crane-matrix-nightly all setup unit symbols integration store-test programs hardening fuzz nix-test check demo crane-matrix crane-matrix-full bench install uninstall clean cli fresh
+.PHONY: bench-scale crane-matrix-nightly all setup unit symbols integration store-test programs hardening fuzz nix-test check demo crane-matrix crane-matrix-full bench install uninstall clean cli fresh

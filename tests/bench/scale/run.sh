@@ -21,7 +21,7 @@
 #   usage: run.sh [BUILD]     (as root; an hour and more)
 #   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)   SCENARIOS ("deps code env")
 #   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)
-#   OUT (tests/bench/results): scale.md, scale.data
+#   OUT (tests/bench/results): scale.md, scale.data, scale.png
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -40,6 +40,7 @@ NIXPKGS_STDENV=${NIXPKGS_STDENV:-$third/nixpkgs-stdenv}
 [ "$(id -u)" = 0 ] || { echo "bench-scale: needs root (Nix's builders)" >&2; exit 1; }
 [ -f "$CRANE_SRC/lib/default.nix" ] || { echo "bench-scale: no crane (CRANE_SRC)" >&2; exit 1; }
 nix_setup "$here/workspace/Cargo.lock" "$here/workspace"
+bash "$repo/tests/setup.sh" gnuplot-nox
 
 T=$(mktemp -d /var/tmp/cowlink-scale-XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -165,4 +166,5 @@ done
 cp "$data" "$out_dir/scale.data"
 deps=$(nix-build "$here/scale.nix" -A symlink.deps --no-out-link "${args[@]}" 2>/dev/null)
 bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
+command -v gnuplot >/dev/null && bash "$here/chart.sh" "$out_dir/scale.data" "$out_dir/scale.png"
 cat "$out_dir/scale.md"
