@@ -153,8 +153,8 @@ flow_scenario() {
 start=$(date +%s)
 : >"$data"
 echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
-# The deps first (they leave both deps built); else built once, not timed.
-case " $scenarios " in *" deps "*) deps_scenario ;; esac
+# Both deps built once, not timed (nothing to do when they are in the
+# store); the deps scenario, which deletes them, last.
 for st in zstd symlink; do nixbuild "$T/logs/warm.$st.log" "$st.deps" >/dev/null; done
 for sc in $scenarios; do
     case $sc in
@@ -163,6 +163,7 @@ for sc in $scenarios; do
     *) echo "bench-scale: no scenario $sc" >&2; exit 2 ;;
     esac
 done
+case " $scenarios " in *" deps "*) deps_scenario ;; esac
 cp "$data" "$out_dir/scale.data"
 deps=$(nix-build "$here/scale.nix" -A symlink.deps --no-out-link "${args[@]}" 2>/dev/null)
 bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
