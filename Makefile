@@ -121,8 +121,9 @@ bench: all
 	@bash tests/bench/report.sh $(BUILD)
 
 # Inheriting a target dir into a fresh build dir on /var/tmp's file system,
-# tmpfs, btrfs and xfs (as root; in neither make check nor make bench): TARGET=DIR, by default
-# the crane example's deps build, as make bench gets it.
+# tmpfs, btrfs, xfs and ext4 (as root; in neither make check nor make
+# bench): TARGET=DIR, by default the crane example's deps build, as make
+# bench gets it.
 bench-inherit-fs: all
 	@bash tests/setup.sh rsync zstd btrfs-progs xfsprogs
 ifeq ($(TARGET),)
