@@ -126,6 +126,20 @@ bench: all
 bench-scale: all
 	bash tests/bench/scale/run.sh
 
+# Inheriting a target dir into a fresh build dir on /var/tmp's file system,
+# tmpfs, btrfs, xfs and ext4 (as root; in neither make check nor make
+# bench): TARGET=DIR, by default the crane example's deps build, as make
+# bench gets it.
+bench-inherit-fs: all
+	@bash tests/setup.sh rsync zstd btrfs-progs xfsprogs
+ifeq ($(TARGET),)
+	@bash examples/crane/setup.sh
+	@target=$$(BUILD=$(abspath $(BUILD)) bash -c 'source examples/crane/lib.sh; deps_target') && \
+		bash tests/bench/inherit-fs.sh $(BUILD) "$$target"
+else
+	@bash tests/bench/inherit-fs.sh $(BUILD) $(TARGET)
+endif
+
 # Load, faults, bad input, and the fuzzer for FUZZ_TIME seconds.
 hardening: all
 	bash tests/hardening/torture.sh $(BUILD)
@@ -167,4 +181,4 @@ clean:
 		/var/tmp/cowlink-fresh-cache /var/tmp/cowlink-fresh.logs
 	bash tests/toolchain.sh --remove
 
-.PHONY: bench-scale crane-matrix-nightly all setup unit symbols integration store-test programs hardening fuzz nix-test check demo crane-matrix crane-matrix-full bench install uninstall clean cli fresh
+.PHONY: bench-inherit-fs bench-scale crane-matrix-nightly all setup unit symbols integration store-test programs hardening fuzz nix-test check demo crane-matrix crane-matrix-full bench install uninstall clean cli fresh

@@ -7,6 +7,7 @@
 # Usage: inherit.sh BUILD_DIR TARGET_DIR   (prints a markdown table)
 set -euo pipefail
 source "$(dirname "$0")/settle.sh"
+source "$(dirname "$0")/strategies.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 cowlink=$(cd "$1" && pwd)/cowlink
 source_target=$(cd "$2" && pwd)
@@ -21,50 +22,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The store copy of the target, as Nix leaves it: read-only, mtime 1.
-seal() {
-    find "$1" -exec touch -h -d @1 {} +
-    chmod -R a-w "$1"
-}
 make_store() { # dir
     mkdir -p "$1/deps"
     cp -a "$source_target" "$1/deps/target"
-    tar -C "$1/deps" --sort=name --mtime=@1 --owner=0 --group=0 --numeric-owner -c target |
-        zstd -q -T0 -o "$1/deps/target.tar.zst"
+    tar_zst "$1/deps"
     seal "$1/deps"
 }
 
 via_cowlink() { "$cowlink" inherit "$1/target" "$2"; }
-
-# crane's use-symlink mode, modelled on its documented behaviour.
-via_crane_symlink() {
-    rsync --recursive --links --times --chmod=u+w --executability \
-        --exclude 'deps/*.rlib' --exclude 'deps/*.rmeta' --exclude '.cargo-lock' \
-        "$1/target/" "$2/"
-    (cd "$1/target" && find . \( -path '*/deps/*.rlib' -o -path '*/deps/*.rmeta' \) -printf '%P\n') > "$2.list"
-    xargs --no-run-if-empty -n1 dirname < "$2.list" | sort -u | (cd "$2" && xargs --no-run-if-empty mkdir -p)
-    xargs -P "$cores" -I '{}' ln -s "$1/target/{}" "$2/{}" < "$2.list"
-    rm "$2.list"
-}
-
-via_zstd() {
-    mkdir -p "$2"
-    zstd -d -q "$1/target.tar.zst" --stdout | tar -x -C "$2" --strip-components=1
-}
-
-via_deep_copy() {
-    cp -r "$1/target" --dereference --no-target-directory "$2" \
-        --preserve=timestamps --no-preserve=ownership
-    chmod -R u+w "$2"
-    find "$2" -name .cargo-lock -delete
-}
-
-via_reflink() {
-    cp -r --reflink=always "$1/target" --no-target-directory "$2" \
-        --preserve=timestamps --no-preserve=ownership
-    chmod -R u+w "$2"
-    find "$2" -name .cargo-lock -delete
-}
 
 # Bytes of file content the strategy wrote (regular files only: links and
 # directories are metadata).
@@ -86,20 +51,12 @@ run() { # strategy store dest cold
 stats() { sort -n | awk '{v[NR]=$1} END {printf "%.1f | %.1f | %.1f", v[int((NR+1)/2)]/1000, v[1]/1000, v[NR]/1000}'; }
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
-rotate() { # N words...: the words, starting at the Nth (cyclically)
-    local n=$1; shift
-    local k=$(( (n - 1) % $# + 1 ))
-    echo "${@:$k}" "${@:1:$((k - 1))}"
-}
-
 measure() { # label store-root strategies...
     local label=$1 root=$2 s r cold
     shift 2
     for cold in 0 1; do
         [ "$cold" = 1 ] && [ ! -w /proc/sys/vm/drop_caches ] && continue
         for r in $(seq "$rounds"); do
-            # each round starts with another strategy: the first one of a
-            # round also pays for the file system settling after the last
             for s in $(rotate "$r" "$@"); do run "$s" "$root/deps" "$root/build" "$cold" >> "$work/$label.$s.$cold"; done
         done
     done
