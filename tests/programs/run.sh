@@ -35,8 +35,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/integration/cases.sh
 . "$HERE/../integration/cases.sh" >/dev/null
 # crane's hooks: from ../shared/third-party beside the clone, or CRANE_SRC.
+# Copied into the test's dir: the unprivileged runs cannot always reach
+# ../shared (a clone under /root).
 CRANE_SRC=${CRANE_SRC:-$HERE/../../../shared/third-party/crane}
-CRANE_HOOKS=$CRANE_SRC/lib/setupHooks
+CRANE_HOOKS=$T/crane-hooks
+[ ! -d "$CRANE_SRC/lib/setupHooks" ] || cp -r "$CRANE_SRC/lib/setupHooks" "$CRANE_HOOKS"
 # The build's own output ($out) lies in a store too: a second store
 # directory, so that the first one's checksum stays exact, and on a file
 # system of its own, as the Nix sandbox's /build and /nix/store are (a mv

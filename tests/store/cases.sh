@@ -234,10 +234,11 @@ one fd_storeroot_fsetxattr '$CALLS fd fsetxattr s' "$REFUSED"
 
 # 18. ioctl: every request of a file-system family not known only to read
 #     (chattr -v: FS_IOC_SETVERSION, an _IOW outside the 'f' family) is
-#     refused on a store descriptor; a read passes.
+#     refused on a store descriptor; a read passes, as it does without
+#     cowlink (ok on ext4, ENOTTY on tmpfs, which has no inode versions).
 add fd_setversion fd_getversion
 one fd_setversion '$CALLS fd setversion a.txt' "$NOT_OWNER"
-one fd_getversion '$CALLS fd getversion a.txt' '*:ok'
+one fd_getversion '$CALLS fd getversion a.txt'
 BITES_fd_getversion=no
 
 # 19. A working directory below a directory the caller cannot search: the
