@@ -14,6 +14,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "$1" && pwd)
 crane=$2 stdenv_src=$3
+# crane's use-zstd install is one of the parents (before the Nix test's own
+# setup runs: a new machine has no zstd).
+bash "$here/../setup.sh" --only zstd
 T=$(mktemp -d /tmp/cowlink-hook-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 passed=0 failed=0
