@@ -21,6 +21,9 @@ $(find "$deps/target" -type f | wc -l) files.
 Every number is the median of the rounds, [min-max] beside it; strategies
 rotated each round, a settle before each build, all in one run.
 A flow is clippy, test, doc and the package built one after another.
+A phase is timed from its "Running phase" line to the next; the last one
+(fixup) ends when nix-build returns, so it holds Nix's registration of the
+output (hashing it).
 EOF
 
 # One awk over the data: medians per key.
@@ -72,7 +75,7 @@ END {
             printf "| %s | %.0f %s | %s | %s |\n", sts[t], med[t], minmax(list),
                 base == "" ? "-" : sprintf("%.2fx", base / med[t]), mb(median(cl))
         }
-        printf "\n| %s: check, strategy | wall (s) | inherit (patch) | build | check | install | fixup | written (MB) | out du / NAR / NAR.zst (MB) | closure (MB) |\n", sc
+        printf "\n| %s: check, strategy | wall (s) | inherit (patch) | build | check | install | fixup + register | written (MB) | out du / NAR / NAR.zst (MB) | closure (MB) |\n", sc
         printf "|---|---|---|---|---|---|---|---|---|---|\n"
         for (k = 1; k <= nck; k++) for (t = 1; t <= nst; t++) {
             c = sc SUBSEP sts[t] SUBSEP cks[k]
@@ -85,7 +88,7 @@ END {
     }
     if ("deps" in seen_sc) {
         printf "\n## The deps derivation, per install mode (built from nothing)\n\n"
-        printf "| install mode | wall (s) | build | check | install | fixup | written (MB) | out du / NAR / NAR.zst (MB) |\n|---|---|---|---|---|---|---|---|\n"
+        printf "| install mode | wall (s) | build | check | install | fixup + register | written (MB) | out du / NAR / NAR.zst (MB) |\n|---|---|---|---|---|---|---|---|\n"
         for (t = 1; t <= nst; t++) {
             c = "deps" SUBSEP sts[t] SUBSEP "deps"
             if (!(c in wall)) continue

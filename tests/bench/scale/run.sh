@@ -74,11 +74,14 @@ nixbuild() {
         --option extra-sandbox-paths "$paths" --option build-users-group nixbld "${args[@]}" "$@"
 }
 
-# phases LOG: "name seconds" per phase, from the stamped "Running phase"
-# lines (the last phase ends with the log's last line).
+# phases LOG START END: "name seconds" per phase, from the stamped
+# "Running phase" lines; "eval" from START to the log's first line
+# (evaluation, before the build), and the last phase ends at END, when
+# nix-build returns (so it holds Nix's registration of the output).
 phases() {
-    awk '{t = $1} / Running phase: / {if (p != "") print p, t - s; p = $NF; s = t}
-         END {if (p != "") print p, t - s}' "$1"
+    awk -v s0="$2" -v end="$3" 'NR == 1 {print "eval", $1 - s0}
+         / Running phase: / {if (p != "") print p, $1 - s; p = $NF; s = $1}
+         END {if (p != "") print p, end - s}' "$1"
 }
 
 # measure SCENARIO ROUND STRATEGY CHECK [ARGS...]: one timed build, one
@@ -98,7 +101,7 @@ measure() {
         sizes="$sizes $(nix-store -qR "$out" | xargs nix-store -q --size | awk '{s += $1} END {print s}')"
     fi
     echo "$sc $r $st $ck $(awk -v s="$s" -v e="$e" 'BEGIN {printf "%.1f", e - s}') $([ $rc = 0 ] && echo ok || echo failed)" \
-        "$written $sizes $(phases "$log" | awk '{printf "%s=%.1f ", $1, $2}')" >>"$data"
+        "$written $sizes $(phases "$log" "$s" "$e" | awk '{printf "%s=%.1f ", $1, $2}')" >>"$data"
     [ $rc = 0 ] || echo "bench-scale: $sc $st.$ck failed: $(grep -m2 -i 'error' "$log" | cut -c1-200)" >&2
     tail -1 "$data"
 }
