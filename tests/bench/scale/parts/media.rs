@@ -5,6 +5,9 @@ use parking_lot::Mutex;
 use rayon::prelude::*;
 use sha2::Digest;
 
+/// What the pipeline multiplies by.
+pub const STEP: u64 = @K@ + 1;
+
 static SEEN: Lazy<Mutex<Vec<u64>>> = Lazy::new(|| Mutex::new(Vec::new()));
 
 /// A gradient image, halved.
@@ -39,7 +42,7 @@ pub fn tally(words: &[&str]) -> indexmap::IndexMap<String, usize> {
 pub fn pipeline(n: u64) -> u64 {
     let (tx, rx) = crossbeam::channel::unbounded();
     crossbeam::scope(|s| {
-        s.spawn(|_| (0..n).for_each(|i| tx.send(i * @K@).unwrap()));
+        s.spawn(|_| (0..n).for_each(|i| tx.send(i * STEP).unwrap()));
     })
     .unwrap();
     drop(tx);
@@ -63,6 +66,6 @@ mod tests {
     fn counts() {
         assert_eq!(digests(&[b"a".to_vec()]).len(), 1);
         assert_eq!(tally(&["b", "a", "b"]).into_iter().next().unwrap(), ("b".to_string(), 2));
-        assert_eq!(pipeline(3), 3 * @K@);
+        assert_eq!(pipeline(3), 3 * STEP);
     }
 }

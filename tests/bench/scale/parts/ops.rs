@@ -16,10 +16,10 @@ pub fn pid() -> i32 {
     nix::unistd::getpid().as_raw()
 }
 
-/// A flag raised by SIGUSR@K@ % 2 + 1.
+/// A flag raised by SIGUSR1 or SIGUSR2 (odd parts).
 pub fn on_signal() -> std::io::Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
-    let sig = if @K@ % 2 == 0 { signal_hook::consts::SIGUSR1 } else { signal_hook::consts::SIGUSR2 };
+    let sig = [signal_hook::consts::SIGUSR1, signal_hook::consts::SIGUSR2][@K@ % 2];
     signal_hook::flag::register(sig, Arc::clone(&flag))?;
     Ok(flag)
 }

@@ -4,11 +4,14 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio_stream::{Stream, StreamExt};
 
-/// 0, @K@, 2 * @K@, ... (n numbers).
+/// What the streams of part @K@ count by.
+pub const STEP: u64 = @K@ + 1;
+
+/// 0, STEP, 2 * STEP, ... (n numbers).
 pub fn multiples(n: u64) -> impl Stream<Item = u64> {
     async_stream::stream! {
         for i in 0..n {
-            yield i * @K@;
+            yield i * STEP;
         }
     }
 }
@@ -54,21 +57,21 @@ mod tests {
     fn counts() {
         let mut s = Box::pin(Counted::new(multiples(4)));
         let all: Vec<u64> = tokio_test::block_on(async { s.as_mut().collect::<Vec<_>>().await });
-        assert_eq!(all, vec![0, @K@, 2 * @K@, 3 * @K@]);
+        assert_eq!(all, vec![0, STEP, 2 * STEP, 3 * STEP]);
         assert_eq!(s.seen, 4);
     }
 
     proptest::proptest! {
         #[test]
         fn sums(n in 0u64..50) {
-            proptest::prop_assert_eq!(sum(n), @K@ * n * n.saturating_sub(1) / 2);
+            proptest::prop_assert_eq!(sum(n), STEP * n * n.saturating_sub(1) / 2);
         }
     }
 
     #[test]
     fn quick() {
         fn prop(n: u8) -> bool {
-            sum(n as u64) == @K@ * (n as u64) * (n as u64).saturating_sub(1) / 2
+            sum(n as u64) == STEP * (n as u64) * (n as u64).saturating_sub(1) / 2
         }
         quickcheck::quickcheck(prop as fn(u8) -> bool);
     }
