@@ -16,6 +16,10 @@
 #   TOOLCHAIN=nightly runs the cells of cargo's new build-dir layout (the
 #   default from cargo 1.100) instead, or one SKIP line where this machine
 #   has no rustup nightly toolchain.
+#   CRANE_KEEP=DIR keeps each phase's record in DIR/CELL.without and
+#   DIR/CELL.with (cargo's output, the links rewritten, cowlink's events,
+#   the store's changes, target/ afterwards); CRANE_STRACE=1 adds an
+#   strace of every process's file calls there.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 if [ "$(id -u)" != 0 ]; then
@@ -74,12 +78,14 @@ cell() {
     "inherit_${INHERIT:-symlink}" "$from" "$dir/target"
     phase "$dir" "$who" 0 "$cmd"
     if [ -n "$(store_changes "$before" 1)" ]; then
+        store_changes "$before" >"$dir/.phase/store-changes"
         why="modified the store ($(phase_ms "$dir") ms)"; restore_store
         changed=$(store_changes "$before")
         [ -z "$changed" ] || { fail "$name: restoring the store left it changed"; echo "$changed"; return 0; }
     elif [ "$(phase_rc "$dir")" != 0 ]; then
         why="$(without_error "$dir") ($(phase_ms "$dir") ms)"
     fi
+    keep_phase "$dir" "$name.without"
     # The package cell, which cannot bite, gives the program's reference
     # output: what crane's build prints without cowlink.
     [ -z "${SAVE_REFERENCE:-}" ] || [ -n "$why" ] || REFERENCE=$("$dir/target/release/app" 2>&1)
@@ -99,6 +105,7 @@ cell() {
     inherit_ms=$(($(now_ms) - t0))
     phase "$dir" "$who" 1 "$cmd"
     local r=$dir/.phase
+    keep_phase "$dir" "$name.with"
     [ "$(phase_rc "$dir")" = 0 ] || problems+=("cargo failed with cowlink: $(grep -m1 '^error' "$r/out")")
     [ "$(phase_rc "$dir")" != 0 ] || "right_$kind" "$dir" || problems+=("wrong $kind result")
     changed=$(store_changes "$before")
