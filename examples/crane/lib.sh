@@ -341,6 +341,14 @@ store_sum() { store_list | sha256sum | cut -c1-16; }
 # file BEFORE, else the first lines that differ (what a failure shows).
 store_changes() { { store_list | diff "$1" - | grep "^[<>]" | head -"${2:-10}"; } || true; }
 
+# store_changed_paths BEFORE: the paths that changed since the listing in
+# file BEFORE, one a line, relative to their store path's target/ (what is
+# not under a target/ keeps its ./NAME/ prefix).
+store_changed_paths() {
+    { store_list | diff "$1" - || true; } | awk '/^[<>] /{for (i = 2; i <= NF; i++) if ($i ~ /^\.(\/|$)/) { print $i; break }}' |
+        sed -E 's#^\./[^/]+/target/##' | LC_ALL=C sort -u
+}
+
 # inherit_symlink STORETARGET DEST: crane's use-symlink inheritance of the
 # store path holding STORETARGET, into DEST (a build dir's target/).
 inherit_symlink() {
