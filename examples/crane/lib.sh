@@ -341,6 +341,14 @@ store_sum() { store_list | sha256sum | cut -c1-16; }
 # file BEFORE, else the first lines that differ (what a failure shows).
 store_changes() { { store_list | diff "$1" - | grep "^[<>]" | head -"${2:-10}"; } || true; }
 
+# store_changed_paths BEFORE: the paths that changed since the listing in
+# file BEFORE, one a line, relative to their store path's target/ (what is
+# not under a target/ keeps its ./NAME/ prefix).
+store_changed_paths() {
+    { store_list | diff "$1" - || true; } | awk '/^[<>] /{for (i = 2; i <= NF; i++) if ($i ~ /^\.(\/|$)/) { print $i; break }}' |
+        sed -E 's#^\./[^/]+/target/##' | LC_ALL=C sort -u
+}
+
 # inherit_symlink STORETARGET DEST: crane's use-symlink inheritance of the
 # store path holding STORETARGET, into DEST (a build dir's target/).
 inherit_symlink() {
@@ -397,6 +405,8 @@ phase() {
         chown -hR nobody: "$dir" # -h: never the store files the links point to
         run=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "${run[@]}")
     fi
+    # CRANE_STRACE=1: what each process did to which file (rec/strace.PID).
+    [ -z "${CRANE_STRACE:-}" ] || run=(strace -ff -qq -s 4096 -e trace=file,desc -y -o "$rec/strace" "${run[@]}")
     t0=$(now_ms)
     { (cd "$dir" && "${run[@]}" bash -c "$cmd") 2>&1 && echo 0 >"$rec/rc" || echo $? >"$rec/rc"; } |
         tee "$rec/out" | progress
@@ -409,6 +419,16 @@ phase() {
         LC_ALL=C sort -u >"$rec/event-paths"
     crate_of <"$rec/links.before" | LC_ALL=C sort -u >"$rec/linked"
     return 0
+}
+
+# keep_phase DIR NAME: with CRANE_KEEP set, a copy of DIR's record, and of
+# its target's links and their texts, in $CRANE_KEEP/NAME (new_build_dir
+# removes them with the next phase).
+keep_phase() {
+    [ -n "${CRANE_KEEP:-}" ] || return 0
+    rm -rf "${CRANE_KEEP:?}/$2"; mkdir -p "$CRANE_KEEP"
+    cp -a "$1/.phase" "$CRANE_KEEP/$2"
+    (cd "$1/target" && find . -printf '%y %n %i %T@ %P %l\n' | LC_ALL=C sort -k5) >"$CRANE_KEEP/$2/target.after"
 }
 
 phase_rc() { cat "$1/.phase/rc"; }
