@@ -74,8 +74,13 @@ let
 in
 {
   zstd = flow craneLib (depsOf craneLib "use-zstd") { };
-  symlink = flow craneLib symlinkDeps { };
+  # Every derivation installs its target/ as links (as lib.enable does),
+  # not only the deps.
+  symlink = flow craneLib symlinkDeps { installCargoArtifactsMode = "use-symlink"; };
   # lib.enable's deps are crane's use-symlink deps (the same derivation).
   cowlink = flow withCowlink (withCowlink.buildDepsOnly common) { };
-  copy = flow craneLib symlinkDeps { doNotLinkInheritedArtifacts = true; };
+  copy = flow craneLib symlinkDeps {
+    installCargoArtifactsMode = "use-symlink";
+    doNotLinkInheritedArtifacts = true;
+  };
 }
