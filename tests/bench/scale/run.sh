@@ -156,9 +156,9 @@ flow_scenario() {
 start=$(date +%s)
 : >"$data"
 echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
-# Both deps built once, not timed (nothing to do when they are in the
-# store); the deps scenario, which deletes them, last.
-for st in zstd symlink; do nixbuild "$T/logs/warm.$st.log" "$st.deps" >/dev/null; done
+# Both deps and cowlink's hook built once, not timed (nothing to do when
+# they are in the store); the deps scenario, which deletes them, last.
+for a in zstd.deps symlink.deps cowlinkHook; do nixbuild "$T/logs/warm.$a.log" "$a" >/dev/null; done
 for sc in $scenarios; do
     case $sc in
     deps) ;;

@@ -73,6 +73,8 @@ let
   withCowlink = cowlink.lib.enable craneLib;
 in
 {
+  # Built before the timings, as a user's cache would have it.
+  cowlinkHook = cowlink.packages.${system}.cowlinkHook;
   zstd = flow craneLib (depsOf craneLib "use-zstd") { };
   # Every derivation installs its target/ as links (as lib.enable does),
   # not only the deps.
