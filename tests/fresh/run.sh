@@ -58,9 +58,10 @@ one() {
     [ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
         say "note: uncommitted changes are not tested, only HEAD $head"
 
-    # Every mount under the chroot, ours and the tests', innermost first.
+    # Every mount under the chroot, ours and the tests', innermost first,
+    # and the chroot's own bind mount last.
     undo_mounts() {
-        { findmnt -rn -o TARGET | grep "^$root/" || true; } | sort -r | while read -r m; do
+        { findmnt -rn -o TARGET | grep -E "^$root(/|\$)" || true; } | sort -r | while read -r m; do
             umount "$m" 2>/dev/null || umount -l "$m"
         done
     }
@@ -85,6 +86,10 @@ one() {
     debootstrap --cache-dir="$cache" bookworm "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 ||
         { tail -20 "$logs/debootstrap.log"; say "debootstrap failed"; exit 1; }
     say "debootstrap: $(($(date +%s) - t0)) s"
+    # The chroot's / a mount point, as a machine's root is: Nix's sandbox
+    # makes / private (a plain directory gives EINVAL: "unable to make '/'
+    # private").
+    mount --bind "$root" "$root"
     mount -t proc proc "$root/proc"
     mount -t sysfs sys "$root/sys"
     mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
