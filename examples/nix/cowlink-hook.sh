@@ -114,6 +114,31 @@ cowlinkTakeOverInherit() {
     inheritCargoArtifacts() { cowlinkInheritCargoArtifacts "$@"; }
 }
 
+# nixpkgs' no-broken-symlinks, in one find per output: a link into
+# $TMPDIR, or one into the store (or relative) that resolves to nothing or
+# to itself, fails the build; links outside the store are not judged.
+cowlinkCheckLinksInAllOutputs() {
+    local o bad
+    for o in $(getAllOutputNames); do
+        [ -e "${!o}" ] || continue
+        bad=$(find "${!o}" -type l \( -lname "$TMPDIR/*" -o \
+            \( \( ! -lname '/*' -o -lname "$NIX_STORE/*" \) -xtype l \) \) -printf '%p -> %l\n')
+        [ -z "$bad" ] || { echo "$bad" >&2; cowlinkSay "broken symlinks in ${!o} (as nixpkgs' no-broken-symlinks would say)"; exit 1; }
+    done
+}
+
+# nixpkgs' make-symlinks-relative, for the links it would change only: an
+# absolute link into its own output becomes relative.
+cowlinkRelativeLinksInAllOutputs() {
+    local o
+    for o in $(getAllOutputNames); do
+        [ -e "${!o}" ] || continue
+        find "${!o}" -type l -lname "${!o}/*" -printf '%l\0%p\0' | xargs -0 -n2 -r ln -snrf
+    done
+}
+[ -z "${cowlinkCheckLinks-}" ] || postFixupHooks+=(cowlinkCheckLinksInAllOutputs)
+[ -z "${cowlinkRelativeLinks-}" ] || postFixupHooks+=(cowlinkRelativeLinksInAllOutputs)
+
 if [ -n "${enableCowlink-}" ] || [ -n "${cowlinkInherit-}" ]; then
     preConfigurePhases+=(cowlinkOnPhase)
     preFixupPhases+=(cowlinkOffPhase)

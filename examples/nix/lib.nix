@@ -37,6 +37,16 @@ let
         nativeBuildInputs = (args.nativeBuildInputs or [ ]) ++ [ hook ];
         enableCowlink = true;
         cowlinkInherit = args.cowlinkInherit or true;
+        # nixpkgs' no-broken-symlinks and make-symlinks-relative fork per
+        # link, and an installed target/ is one link per inherited file
+        # (32 s of fixup on 6,398 links): the hook makes the same checks
+        # in one pass each, unless the derivation turned them off itself.
+        # (Both are read when the hooks are sourced: attributes, not hook
+        # code.)
+        dontCheckForBrokenSymlinks = true;
+        dontRewriteSymlinks = true;
+        cowlinkCheckLinks = !(args ? dontCheckForBrokenSymlinks);
+        cowlinkRelativeLinks = !(args ? dontRewriteSymlinks);
       };
 in
 if !buildPlatform.isLinux then

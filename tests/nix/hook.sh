@@ -116,6 +116,25 @@ echo "a file where the target dir goes" >"$T/blocked/target"
 check "a failing cowlink inherit fails the build" not build blocked cowlinkInherit=1
 check "... with its message" grep -q 'cowlink inherit: target: a file is in the way' "$T/blocked.log"
 
+# The link checks lib.enable asks of the hook in place of nixpkgs' walks
+# (cowlinkCheckLinks, cowlinkRelativeLinks): a dangling link into the store
+# fails the build, a link to the store's files passes, an absolute link
+# into $out becomes relative.
+links_in_out() { # name, what postInstall lays in $out
+    local name=$1 what=$2
+    # TMPDIR apart from $out, as /build is from the store in a sandbox.
+    mkdir -p "$T/tmp-$name"
+    build "$name" TMPDIR="$T/tmp-$name" cowlinkInherit=1 cowlinkCheckLinks=1 cowlinkRelativeLinks=1 \
+        postInstall="mkdir -p \$out/l && $what"
+}
+must links_in_out goodlinks 'ln -s $NIX_STORE/deps/target/release/nixapp.d $out/l/good && echo x >$out/f && ln -s $out/f $out/l/own'
+check "link checks: links to existing store files pass" grep -q 'Running phase: fixupPhase' "$T/goodlinks.log"
+check "link checks: an absolute link into \$out is made relative" test "$(readlink "$T/goodlinks/out/l/own")" = ../f
+check "link checks: a dangling link into the store fails the build" \
+    not links_in_out badlink 'ln -s $NIX_STORE/deps/gone $out/l/bad'
+check "... saying which" grep -q "l/bad -> $T/store/deps/gone" "$T/badlink.log"
+check "link checks: a link into TMPDIR fails the build" not links_in_out tmplink 'ln -s $TMPDIR/x $out/l/tmp'
+
 lib=$T/cowlink/lib/libcowlink.so
 for p in configure build check install; do
     check "LD_PRELOAD has the library in $p" grep -qx "$p $lib" "$T/linked/phases"
