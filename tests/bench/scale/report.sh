@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench-scale's tables (markdown) from run.sh's data lines:
 #   scenario round strategy check seconds ok|failed written du nar nar_zstd
-#   closure phase=seconds...
+#   closure phase=seconds... peak=bytes
 #   usage: report.sh DATA WORKSPACE DEPS_OUT SECONDS
 set -euo pipefail
 data=$1 ws=$2 deps=$3 total=$4
@@ -23,7 +23,8 @@ rotated each round, a settle before each build, all in one run.
 A flow is clippy, test, doc and the package built one after another.
 A phase is timed from its "Running phase" line to the next; the last one
 (fixup) ends when nix-build returns, so it holds Nix's registration of the
-output (hashing it).
+output (hashing it).  Peak memory is the build's memory cgroup's: its
+processes and the page cache they filled.
 EOF
 
 # One awk over the data: medians per key.
@@ -75,15 +76,16 @@ END {
             printf "| %s | %.0f %s | %s | %s |\n", sts[t], med[t], minmax(list),
                 base == "" ? "-" : sprintf("%.2fx", base / med[t]), mb(median(cl))
         }
-        printf "\n| %s: check, strategy | wall (s) | inherit (patch) | build | check | install | fixup + register | written (MB) | out du / NAR / NAR.zst (MB) | closure (MB) |\n", sc
-        printf "|---|---|---|---|---|---|---|---|---|---|\n"
+        printf "\n| %s: check, strategy | wall (s) | inherit (patch) | build | check | install | fixup + register | written (MB) | peak mem (MB) | out du / NAR / NAR.zst (MB) | closure (MB) |\n", sc
+        printf "|---|---|---|---|---|---|---|---|---|---|---|\n"
         for (k = 1; k <= nck; k++) for (t = 1; t <= nst; t++) {
             c = sc SUBSEP sts[t] SUBSEP cks[k]
             if (!(c in wall)) continue
-            printf "| %s, %s | %.1f %s | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s / %s / %s | %s |\n",
+            printf "| %s, %s | %.1f %s | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %s / %s / %s | %s |\n",
                 cks[k], sts[t], median(wall[c]), minmax(wall[c]), median(ph[c, "patchPhase"]),
                 median(ph[c, "buildPhase"]), median(ph[c, "checkPhase"]), median(ph[c, "installPhase"]),
-                median(ph[c, "fixupPhase"]), mb(median(written[c])), mb(du[c]), mb(nar[c]), mb(zst[c]), mb(clos[c])
+                median(ph[c, "fixupPhase"]), mb(median(written[c])), mb(median(ph[c, "peak"])),
+                mb(du[c]), mb(nar[c]), mb(zst[c]), mb(clos[c])
         }
     }
     if ("deps" in seen_sc) {

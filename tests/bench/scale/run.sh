@@ -12,21 +12,26 @@
 #   env    the code flow with a variable libz-sys watches set in the
 #          checks: libz-sys and its dependents rebuilt from inherited
 #          artifacts (crane's use-symlink fails there: reported, not timed)
+#   tight  the code flow on a memory-tight machine: each build in a memory
+#          cgroup of TIGHT_MB (default: a quarter of the deps target plus
+#          1.5 GiB for rustc), page cache included (memcg.sh)
 # Per derivation: wall time; its phases (the log's "Running phase" lines,
 # stamped as they arrive: patch is crane's inheritance); bytes the build
 # wrote (write_bytes of every process, from /proc/PID/io of the one that
 # waited for them); its output in the store (du, NAR, NAR through zstd -3:
 # what a binary cache stores) and its closure.  ROUNDS rounds, strategies
-# rotated each round, a settle before each build.
+# rotated each round, a settle before each build.  Each build runs in a
+# memory cgroup of its own: its peak memory, page cache included.
 #   usage: run.sh [BUILD]     (as root; an hour and more)
 #   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)   SCENARIOS ("deps code env")
-#   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)
+#   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)   TIGHT_MB
 #   OUT (tests/bench/results): scale.md, scale.data, scale.png
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 source "$here/../settle.sh"
 source "$repo/tests/nix/harness.sh"
+source "$here/memcg.sh"
 rounds=${ROUNDS:-3}
 deps_rounds=${DEPS_ROUNDS:-$rounds}
 scenarios=${SCENARIOS-deps code env}
@@ -86,14 +91,16 @@ phases() {
 
 # measure SCENARIO ROUND STRATEGY CHECK [ARGS...]: one timed build, one
 # data line: scenario round strategy check seconds status written_bytes
-# out_du out_nar out_nar_zstd closure_nar phase=seconds...
+# out_du out_nar out_nar_zstd closure_nar phase=seconds... peak=bytes
+# (the limit: $limit, bytes or empty)
 measure() {
-    local sc=$1 r=$2 st=$3 ck=$4 log s e rc=0 out="" sizes="- - - -" written
+    local sc=$1 r=$2 st=$3 ck=$4 log s e rc=0 out="" sizes="- - - -" written cg
     shift 4
     log=$T/logs/$sc.$r.$st.$ck.log
     settle
+    cg=$(memcg_new "$limit")
     s=$EPOCHREALTIME
-    out=$(nixbuild "$log" "$st.$ck" "$@") || rc=$?
+    out=$(memcg_enter "$cg"; nixbuild "$log" "$st.$ck" "$@") || rc=$?
     e=$EPOCHREALTIME
     written=$(awk '/^write_bytes/ {print $2}' "$log.io")
     if [ $rc = 0 ]; then
@@ -101,7 +108,7 @@ measure() {
         sizes="$sizes $(nix-store -qR "$out" | xargs nix-store -q --size | awk '{s += $1} END {print s}')"
     fi
     echo "$sc $r $st $ck $(awk -v s="$s" -v e="$e" 'BEGIN {printf "%.1f", e - s}') $([ $rc = 0 ] && echo ok || echo failed)" \
-        "$written $sizes $(phases "$log" "$s" "$e" | awk '{printf "%s=%.1f ", $1, $2}')" >>"$data"
+        "$written $sizes $(phases "$log" "$s" "$e" | awk '{printf "%s=%.1f ", $1, $2}')peak=$(memcg_end "$cg")" >>"$data"
     [ $rc = 0 ] || echo "bench-scale: $sc $st.$ck failed: $(grep -m2 -i 'error' "$log" | cut -c1-200)" >&2
     tail -1 "$data"
 }
@@ -142,8 +149,9 @@ forget() {
 # The checks on cached deps after a one-line change, each strategy in
 # turn (rotated); with env, the watched variable set in the checks.
 flow_scenario() {
-    local sc=$1 r st ck env=()
+    local sc=$1 r st ck env=() limit=""
     [ "$sc" = env ] && env=(--arg env true)
+    [ "$sc" = tight ] && limit=$tight
     for ((r = 1; r <= rounds; r++)); do
         change "$r$RANDOM"
         for st in $(rotate "$r" $strategies); do
@@ -166,10 +174,16 @@ mkdir -p "$roots"
 for a in zstd.deps symlink.deps cowlinkHook; do
     ln -sfn "$(nixbuild "$T/logs/warm.$a.log" "$a")" "$roots/$a"
 done
+limit=""
+tight=$(( ${TIGHT_MB:-$(du -sbL "$roots/symlink.deps/target" | awk '{printf "%d", $1 / 4 / 1048576 + 1536}')} * 1048576 ))
+case " $scenarios " in *" tight "*)
+    [ -n "$memcg_parent" ] || { echo "bench-scale: tight needs a memory cgroup this shell can make children in" >&2; exit 1; }
+    echo "bench-scale: tight: each build limited to $((tight / 1048576)) MiB" ;;
+esac
 for sc in $scenarios; do
     case $sc in
     deps) ;;
-    code | env) flow_scenario "$sc" ;;
+    code | env | tight) flow_scenario "$sc" ;;
     *) echo "bench-scale: no scenario $sc" >&2; exit 2 ;;
     esac
 done
