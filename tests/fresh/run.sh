@@ -86,9 +86,8 @@ one() {
     debootstrap --cache-dir="$cache" bookworm "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 ||
         { tail -20 "$logs/debootstrap.log"; say "debootstrap failed"; exit 1; }
     say "debootstrap: $(($(date +%s) - t0)) s"
-    # The chroot's / a mount point, as a machine's root is: Nix's sandbox
-    # makes / private (a plain directory gives EINVAL: "unable to make '/'
-    # private").
+    # The chroot's / a mount point, as a machine's root is: in_root
+    # pivots into it (pivot_root needs a mount point).
     mount --bind "$root" "$root"
     mount -t proc proc "$root/proc"
     mount -t sysfs sys "$root/sys"
@@ -107,11 +106,19 @@ one() {
         say "note: no ../shared beside $repo: the tests that read it will skip"
     fi
 
-    # in_root CMD: a root login's environment, in the clone.
+    # in_root CMD: a root login's environment, in the clone, in a mount
+    # namespace of its own whose root is the chroot (pivot_root, the host's
+    # tree detached), as a machine's root is.  A plain chroot is not enough:
+    # Nix's sandbox makes / private (a directory that is no mount point
+    # gives EINVAL), and Nix 2.8 unshares a mount namespace at start and
+    # setns()es back to the saved one before it runs git, which resets a
+    # process's root to the namespace's: under chroot, git then looked for
+    # the flake's tree on the host ("cannot change to ...").
     in_root() {
-        chroot "$root" env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
-            PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            bash -c "umask 022; cd /root/cowlink && $1"
+        unshare --mount --propagation private sh -c 'cd "$1" && pivot_root . mnt && umount -l /mnt &&
+            exec chroot / env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+                PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+                bash -c "umask 022; cd /root/cowlink && $2"' in_root "$root" "$1"
     }
     results=() failed=0
     timed() { # name command
