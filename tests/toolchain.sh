@@ -9,7 +9,7 @@
 set -euo pipefail
 home=${RUSTUP_HOME:-$HOME/.rustup}
 if [ "${1:-}" = --remove ]; then
-    rm -rf /var/tmp/cowlink-rust-stable /var/tmp/cowlink-rust-nightly
+    rm -rf /var/tmp/cowlink-rust-stable /var/tmp/cowlink-rust-nightly /var/tmp/cowlink-rust-nightly-as-stable
     exit 0
 fi
 channel=${1:-stable}

@@ -2,7 +2,7 @@
 # bench-scale's tables (markdown) from run.sh's data lines:
 #   scenario round strategy check seconds ok|failed written du nar nar_zstd
 #   closure phase=seconds... peak=bytes
-#   usage: report.sh DATA WORKSPACE DEPS_OUT SECONDS
+#   usage: report.sh DATA WORKSPACE DEPS_OUT SECONDS   (TIGHT_MB: tight's limit)
 set -euo pipefail
 data=$1 ws=$2 deps=$3 total=$4
 
@@ -28,7 +28,7 @@ processes and the page cache they filled.
 EOF
 
 # One awk over the data: medians per key.
-awk '
+awk -v tight="${TIGHT_MB:-?}" '
 function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -38,6 +38,12 @@ function minmax(list,   n, a, i, lo, hi) {
     n = split(list, a, " "); lo = hi = a[1]
     for (i = 2; i <= n; i++) { if (a[i] + 0 < lo + 0) lo = a[i]; if (a[i] + 0 > hi + 0) hi = a[i] }
     return sprintf("[%.0f-%.0f]", lo, hi)
+}
+BEGIN {
+    about["code"] = "A one-line change in a member, deps cached."
+    about["env"] = "The code flow with a variable that libz-sys watches set in the checks: libz-sys and its dependents rebuilt."
+    about["tight"] = "The code flow, each build in a memory cgroup of " tight " MiB (page cache included)."
+    about["layout"] = "The code flow on the rustup nightly with the new build-dir layout of cargo (its default from 1.100)."
 }
 function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
 {
@@ -59,7 +65,7 @@ END {
     for (s = 1; s <= nsc; s++) {
         sc = scs[s]
         if (sc == "deps") continue
-        printf "\n## Scenario %s: the flow\n\n", sc
+        printf "\n## Scenario %s: the flow\n\n%s\n\n", sc, about[sc]
         printf "| strategy | flow (s) | vs zstd | cache bytes added (MB, NAR.zst) |\n|---|---|---|---|\n"
         base = ""
         for (t = 1; t <= nst; t++) {

@@ -15,6 +15,9 @@
 #   tight  the code flow on a memory-tight machine: each build in a memory
 #          cgroup of TIGHT_MB (default: a quarter of the deps target plus
 #          1.5 GiB for rustc), page cache included (memcg.sh)
+#   layout the code flow on rustup's nightly (nightly.sh) with cargo's new
+#          build-dir layout, the default from cargo 1.100, on its own deps
+#          (built first, untimed); skipped without rustup's nightly
 # Per derivation: wall time; its phases (the log's "Running phase" lines,
 # stamped as they arrive: patch is crane's inheritance); bytes the build
 # wrote (write_bytes of every process, from /proc/PID/io of the one that
@@ -23,7 +26,8 @@
 # rotated each round, a settle before each build.  Each build runs in a
 # memory cgroup of its own: its peak memory, page cache included.
 #   usage: run.sh [BUILD]     (as root; an hour and more)
-#   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)   SCENARIOS ("deps code env")
+#   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)
+#   SCENARIOS ("deps code env tight layout")
 #   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)   TIGHT_MB
 #   OUT (tests/bench/results): scale.md, scale.data, scale.png
 set -euo pipefail
@@ -34,7 +38,7 @@ source "$repo/tests/nix/harness.sh"
 source "$here/memcg.sh"
 rounds=${ROUNDS:-3}
 deps_rounds=${DEPS_ROUNDS:-$rounds}
-scenarios=${SCENARIOS-deps code env}
+scenarios=${SCENARIOS-deps code env tight layout}
 strategies=${STRATEGIES:-zstd symlink cowlink copy}
 checks="clippy test doc package"
 out_dir=${OUT:-$repo/tests/bench/results}
@@ -60,9 +64,10 @@ if [ "${TOOLCHAIN:-stable}" = stable ]; then
     paths="$paths $(dirname "$rust")"
 fi
 
-# scale.nix's arguments.
-args=(--argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" --argstr craneSrc "$CRANE_SRC"
-    --argstr cowlinkSrc "$T/cowlink" --argstr src "$T/ws" --argstr rustBin "$rust")
+# scale.nix's arguments (the layout scenario has its own args and paths).
+base_args=(--argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" --argstr craneSrc "$CRANE_SRC"
+    --argstr cowlinkSrc "$T/cowlink" --argstr src "$T/ws")
+args=("${base_args[@]}" --argstr rustBin "$rust")
 
 # nixbuild LOG ATTR [ARGS...]: nix-build scale.nix -A ATTR; its stderr
 # stamped line by line into LOG, the output path on stdout, and the bytes
@@ -142,12 +147,13 @@ forget() {
     local p
     p=$(nix-store -q --outputs "$(nix-instantiate "$here/scale.nix" -A "$1" "${args[@]}" 2>/dev/null)")
     [ -e "$p" ] || return 0
-    rm -f "/nix/var/nix/gcroots/cowlink-bench-scale/$1"
+    rm -f "$roots/$1"
     nix-store -q --referrers-closure "$p" | xargs nix-store --delete >/dev/null
 }
 
 # The checks on cached deps after a one-line change, each strategy in
-# turn (rotated); with env, the watched variable set in the checks.
+# turn (rotated); with env, the watched variable set in the checks; with
+# tight, each build under the memory limit.
 flow_scenario() {
     local sc=$1 r st ck env=() limit=""
     [ "$sc" = env ] && env=(--arg env true)
@@ -162,18 +168,36 @@ flow_scenario() {
     done
 }
 
+# warm [PREFIX]: both deps and cowlink's hook built, not timed (nothing to
+# do when they are in the store), and rooted: another Nix user's garbage
+# collection (make nix-test runs one) must not take them between runs.
+roots=/nix/var/nix/gcroots/cowlink-bench-scale
+warm() {
+    local a
+    mkdir -p "$roots"
+    for a in zstd.deps symlink.deps cowlinkHook; do
+        ln -sfn "$(nixbuild "$T/logs/warm.$1$a.log" "$a")" "$roots/$1$a"
+    done
+}
+
+# The code flow on the nightly with the new layout: scale.nix's arguments
+# and the sandbox's paths for it, seen by every build this calls.
+layout_scenario() {
+    local nightly args paths
+    nightly=$(bash "$here/nightly.sh") ||
+        { echo "bench-scale: layout skipped: no rustup nightly on this machine" >&2; return 0; }
+    args=("${base_args[@]}" --argstr rustBin "$nightly" --arg newLayout true)
+    paths="$sandbox_paths $(dirname "$nightly")"
+    echo "bench-scale: layout: $("$nightly/cargo" -V), its deps first"
+    warm layout.
+    flow_scenario layout
+}
+
 start=$(date +%s)
 : >"$data"
 echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
-# Both deps and cowlink's hook built once, not timed (nothing to do when
-# they are in the store); the deps scenario, which deletes them, last.
-# Rooted: another Nix user's garbage collection (make nix-test runs one)
-# must not take them between runs.
-roots=/nix/var/nix/gcroots/cowlink-bench-scale
-mkdir -p "$roots"
-for a in zstd.deps symlink.deps cowlinkHook; do
-    ln -sfn "$(nixbuild "$T/logs/warm.$a.log" "$a")" "$roots/$a"
-done
+# The deps scenario, which deletes the deps, last.
+warm ""
 limit=""
 tight=$(( ${TIGHT_MB:-$(du -sbL "$roots/symlink.deps/target" | awk '{printf "%d", $1 / 4 / 1048576 + 1536}')} * 1048576 ))
 case " $scenarios " in *" tight "*)
@@ -184,12 +208,13 @@ for sc in $scenarios; do
     case $sc in
     deps) ;;
     code | env | tight) flow_scenario "$sc" ;;
+    layout) layout_scenario ;;
     *) echo "bench-scale: no scenario $sc" >&2; exit 2 ;;
     esac
 done
 case " $scenarios " in *" deps "*) deps_scenario ;; esac
 cp "$data" "$out_dir/scale.data"
 deps=$(nix-build "$here/scale.nix" -A symlink.deps --no-out-link "${args[@]}" 2>/dev/null)
-bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
+TIGHT_MB=$((tight / 1048576)) bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
 command -v gnuplot >/dev/null && bash "$here/chart.sh" "$out_dir/scale.data" "$out_dir/scale.png"
 cat "$out_dir/scale.md"

@@ -11,6 +11,9 @@
 #   nix-build scale.nix -A STRATEGY.CHECK   (CHECK: deps clippy test doc package)
 # env = true sets a variable libz-sys's build script watches and the deps
 # were built without: the checks rebuild libz-sys and what depends on it.
+# newLayout = true: every cargo command with cargo's new build-dir layout
+# (the default from cargo 1.100) and fine-grain locking; rustBin must be a
+# nightly's (nightly.sh).
 {
   nixpkgsLib,
   stdenvSrc,
@@ -20,6 +23,7 @@
   rustBin ? "",
   registry ? "/usr/share/cargo/registry",
   env ? false,
+  newLayout ? false,
 }:
 let
   pkgs = import ../../nix/pkgs.nix { inherit nixpkgsLib stdenvSrc rustBin; };
@@ -48,6 +52,10 @@ let
     src = craneLib.cleanCargoSource (/. + src);
     strictDeps = true;
     nativeBuildInputs = [ pkgs.pkg-config ];
+  }
+  // lib.optionalAttrs newLayout {
+    CARGO_UNSTABLE_BUILD_DIR_NEW_LAYOUT = "true";
+    CARGO_UNSTABLE_FINE_GRAIN_LOCKING = "true";
   };
   # In the checks only: the deps were built without it.
   watched = lib.optionalAttrs env { LIBZ_SYS_STATIC = "1"; };

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Prints the bin directory of rustup's nightly as bench-scale's new-layout
+# scenario gives it to Nix (scale.nix copies its bin, lib and libexec into
+# the store): a copy whose rustc presents itself as the stable release it
+# stands in for, since the build scripts of Debian's older crates
+# (proc-macro2, ahash) turn on nightly language features that today's
+# nightly no longer has when they see "-nightly" in `rustc -vV`.  cargo
+# stays the nightly's, so it takes -Z flags (CARGO_UNSTABLE_*).  Made once
+# per nightly; prints nothing and exits 1 without rustup's nightly.
+#   usage: nightly.sh        /var/tmp/cowlink-rust-nightly-as-stable/bin
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(bash "$here/../../toolchain.sh" nightly) || exit 1
+src=$(dirname "$bin")
+copy=/var/tmp/cowlink-rust-nightly-as-stable
+if [ "$(cat "$copy/version" 2>/dev/null)" != "$(cat "$src/version")" ]; then
+    rm -rf "$copy.tmp" "$copy"
+    mkdir "$copy.tmp"
+    cp -a "$src/bin" "$src/lib" "$src/libexec" "$src/version" "$copy.tmp/"
+    mv "$copy.tmp/bin/rustc" "$copy.tmp/bin/rustc-nightly"
+    cat >"$copy.tmp/bin/rustc" <<'EOF'
+#!/bin/sh
+# rustup's nightly as the stable release it stands in for (nightly.sh).
+real=$(dirname "$0")/rustc-nightly
+for a; do case $a in -vV|-V|--version) "$real" "$@" | sed s/-nightly//; exit ;; esac; done
+exec "$real" "$@"
+EOF
+    chmod -R a+rX "$copy.tmp"
+    chmod 755 "$copy.tmp/bin/rustc"
+    mv "$copy.tmp" "$copy"
+fi
+echo "$copy/bin"
