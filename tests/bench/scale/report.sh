@@ -2,14 +2,16 @@
 # bench-scale's tables (markdown) from run.sh's data lines:
 #   scenario round strategy check seconds ok|failed written du nar nar_zstd
 #   closure phase=seconds... peak=bytes
-#   usage: report.sh DATA WORKSPACE DEPS_OUT SECONDS   (TIGHT_MB: tight's limit)
+#   usage: report.sh DATA WORKSPACE DEPS_OUT SECONDS
+#   TIGHT_MB: tight's limit; SCENARIOS_RUN: the scenarios of the last run
 set -euo pipefail
 data=$1 ws=$2 deps=$3 total=$4
 
 cat <<EOF
 # bench-scale: crane's flow at scale, under Nix
 
-Written by \`make bench-scale\` ($(date -u +%Y-%m-%d), $((total / 60)) min).
+Written by \`make bench-scale\` ($(date -u +%Y-%m-%d); its last run, of the
+scenarios ${SCENARIOS_RUN:-?}, took $((total / 60)) min).
 Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),
 $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r),
 store on $(df -T /nix/store | awk 'NR == 2 {print $2}'); $(nix-build --version | head -1).
@@ -58,14 +60,14 @@ function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
     wall[c] = wall[c] " " $5
     written[c] = written[c] " " $7; du[c] = $8; nar[c] = $9; zst[c] = $10; clos[c] = $11
     cache[key, r] += $10
-    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2] }
+    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2]; if (p[1] == "at") when[sc] = p[2] }
     if (!(ck in seen_ck)) { seen_ck[ck] = 1; cks[++nck] = ck }
 }
 END {
     for (s = 1; s <= nsc; s++) {
         sc = scs[s]
         if (sc == "deps") continue
-        printf "\n## Scenario %s: the flow\n\n%s\n\n", sc, about[sc]
+        printf "\n## Scenario %s: the flow\n\n%s Measured %s.\n\n", sc, about[sc], sc in when ? when[sc] : "in an earlier run"
         printf "| strategy | flow (s) | vs zstd | cache bytes added (MB, NAR.zst) |\n|---|---|---|---|\n"
         base = ""
         for (t = 1; t <= nst; t++) {

@@ -97,6 +97,7 @@ phases() {
 # measure SCENARIO ROUND STRATEGY CHECK [ARGS...]: one timed build, one
 # data line: scenario round strategy check seconds status written_bytes
 # out_du out_nar out_nar_zstd closure_nar phase=seconds... peak=bytes
+# at=the run's start
 # (the limit: $limit, bytes or empty)
 measure() {
     local sc=$1 r=$2 st=$3 ck=$4 log s e rc=0 out="" sizes="- - - -" written cg
@@ -113,7 +114,7 @@ measure() {
         sizes="$sizes $(nix-store -qR "$out" | xargs nix-store -q --size | awk '{s += $1} END {print s}')"
     fi
     echo "$sc $r $st $ck $(awk -v s="$s" -v e="$e" 'BEGIN {printf "%.1f", e - s}') $([ $rc = 0 ] && echo ok || echo failed)" \
-        "$written $sizes $(phases "$log" "$s" "$e" | awk '{printf "%s=%.1f ", $1, $2}')peak=$(memcg_end "$cg")" >>"$data"
+        "$written $sizes $(phases "$log" "$s" "$e" | awk '{printf "%s=%.1f ", $1, $2}')peak=$(memcg_end "$cg") at=$stamp" >>"$data"
     [ $rc = 0 ] || echo "bench-scale: $sc $st.$ck failed: $(grep -m2 -i 'error' "$log" | cut -c1-200)" >&2
     tail -1 "$data"
 }
@@ -193,7 +194,7 @@ layout_scenario() {
     flow_scenario layout
 }
 
-start=$(date +%s)
+start=$(date +%s) stamp=$(date -u +%Y-%m-%dT%H:%MZ)
 : >"$data"
 echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
 # The deps scenario, which deletes the deps, last.
@@ -213,8 +214,12 @@ for sc in $scenarios; do
     esac
 done
 case " $scenarios " in *" deps "*) deps_scenario ;; esac
-cp "$data" "$out_dir/scale.data"
+# The scenarios not run this time keep their lines from the last run
+# (each line says when it was measured).
+touch "$out_dir/scale.data"
+awk -v run=" $scenarios " 'index(run, " " $1 " ") == 0' "$out_dir/scale.data" | cat - "$data" >"$T/all.data"
+cp "$T/all.data" "$out_dir/scale.data"
 deps=$(nix-build "$here/scale.nix" -A symlink.deps --no-out-link "${args[@]}" 2>/dev/null)
-TIGHT_MB=$((tight / 1048576)) bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
+TIGHT_MB=$((tight / 1048576)) SCENARIOS_RUN="$scenarios" bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
 command -v gnuplot >/dev/null && bash "$here/chart.sh" "$out_dir/scale.data" "$out_dir/scale.png"
 cat "$out_dir/scale.md"
