@@ -18,11 +18,12 @@ if [ "$(cat "$copy/version" 2>/dev/null)" != "$(cat "$src/version")" ]; then
     mkdir "$copy.tmp"
     cp -a "$src/bin" "$src/lib" "$src/libexec" "$src/version" "$copy.tmp/"
     mv "$copy.tmp/bin/rustc" "$copy.tmp/bin/rustc-nightly"
+    # bash alone: a Nix build's PATH may have no dirname or sed.
     cat >"$copy.tmp/bin/rustc" <<'EOF'
-#!/bin/sh
+#!/bin/bash
 # rustup's nightly as the stable release it stands in for (nightly.sh).
-real=$(dirname "$0")/rustc-nightly
-for a; do case $a in -vV|-V|--version) "$real" "$@" | sed s/-nightly//; exit ;; esac; done
+real=${0%/*}/rustc-nightly
+for a; do case $a in -vV|-V|--version) out=$("$real" "$@") || exit; echo "${out//-nightly/}"; exit ;; esac; done
 exec "$real" "$@"
 EOF
     chmod -R a+rX "$copy.tmp"
