@@ -174,10 +174,13 @@ flow_scenario() {
 # collection (make nix-test runs one) must not take them between runs.
 roots=/nix/var/nix/gcroots/cowlink-bench-scale
 warm() {
-    local a
+    local a p log
     mkdir -p "$roots"
     for a in zstd.deps symlink.deps cowlinkHook; do
-        ln -sfn "$(nixbuild "$T/logs/warm.$1$a.log" "$a")" "$roots/$1$a"
+        log=$T/logs/warm.$1$a.log
+        p=$(nixbuild "$log" "$a") ||
+            { echo "bench-scale: $1$a does not build; the end of its log:" >&2; tail -15 "$log" | cut -d' ' -f2- >&2; exit 1; }
+        ln -sfn "$p" "$roots/$1$a"
     done
 }
 
