@@ -69,9 +69,17 @@ let
   # it with `rustc --print sysroot`): rustBin's toolchain without its docs,
   # or Debian's programs and /usr/lib/rustlib (its shared libraries stay
   # where the loader finds them).
+  # The copy's derivation names the toolchain's version (the record
+  # toolchain.sh and nightly.sh keep beside bin/), so that a new toolchain
+  # at the same path is copied anew, not taken from the store's old copy.
   rustToolchain = derivation {
     name = "rust-toolchain";
     inherit system;
+    version =
+      if rustBin != "" && builtins.pathExists "${dirOf rustBin}/version" then
+        builtins.readFile "${dirOf rustBin}/version"
+      else
+        "";
     builder = bash;
     args = [
       "-euc"

@@ -13,10 +13,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=$(bash "$here/../../toolchain.sh" nightly) || exit 1
 src=$(dirname "$bin")
 copy=/var/tmp/cowlink-rust-nightly-as-stable
-if [ "$(cat "$copy/version" 2>/dev/null)" != "$(cat "$src/version")" ]; then
+# The record pkgs.nix names the store copy by: the nightly and the
+# wrapper's revision (a new one is copied anew).
+record="$(cat "$src/version"), as stable (wrapper 2)"
+if [ "$(cat "$copy/version" 2>/dev/null)" != "$record" ]; then
     rm -rf "$copy.tmp" "$copy"
     mkdir "$copy.tmp"
-    cp -a "$src/bin" "$src/lib" "$src/libexec" "$src/version" "$copy.tmp/"
+    cp -a "$src/bin" "$src/lib" "$src/libexec" "$copy.tmp/"
+    echo "$record" >"$copy.tmp/version"
     mv "$copy.tmp/bin/rustc" "$copy.tmp/bin/rustc-nightly"
     # bash alone: a Nix build's PATH may have no dirname or sed.
     cat >"$copy.tmp/bin/rustc" <<'EOF'
