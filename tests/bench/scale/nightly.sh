@@ -15,18 +15,22 @@ src=$(dirname "$bin")
 copy=/var/tmp/cowlink-rust-nightly-as-stable
 # The record pkgs.nix names the store copy by: the nightly and the
 # wrapper's revision (a new one is copied anew).
-record="$(cat "$src/version"), as stable (wrapper 2)"
+record="$(cat "$src/version"), as stable (wrapper 3)"
 if [ "$(cat "$copy/version" 2>/dev/null)" != "$record" ]; then
     rm -rf "$copy.tmp" "$copy"
     mkdir "$copy.tmp"
     cp -a "$src/bin" "$src/lib" "$src/libexec" "$copy.tmp/"
     echo "$record" >"$copy.tmp/version"
     mv "$copy.tmp/bin/rustc" "$copy.tmp/bin/rustc-nightly"
-    # bash alone: a Nix build's PATH may have no dirname or sed.
+    # No dirname or sed (a Nix build's PATH may have none), and the real
+    # rustc found beside the wrapper's target: the stand-in's rustc is a
+    # link into the toolchain's store copy (Debian's readlink: the
+    # sandbox shows /usr).
     cat >"$copy.tmp/bin/rustc" <<'EOF'
 #!/bin/bash
 # rustup's nightly as the stable release it stands in for (nightly.sh).
-real=${0%/*}/rustc-nightly
+self=$(/usr/bin/readlink -f "$0" 2>/dev/null) || self=$0
+real=${self%/*}/rustc-nightly
 for a; do case $a in -vV|-V|--version) out=$("$real" "$@") || exit; echo "${out//-nightly/}"; exit ;; esac; done
 exec "$real" "$@"
 EOF
