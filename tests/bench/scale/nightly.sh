@@ -4,7 +4,10 @@
 # the store): a copy whose rustc presents itself as the stable release it
 # stands in for, since the build scripts of Debian's older crates
 # (proc-macro2, ahash) turn on nightly language features that today's
-# nightly no longer has when they see "-nightly" in `rustc -vV`.  cargo
+# nightly no longer has when they see "-nightly" in `rustc -vV`, and
+# every compile with -Zallow-features= (no #![feature] allowed, as on
+# stable), since others (io-lifetimes) probe for a feature by compiling
+# with it and then use attributes today's nightly has removed.  cargo
 # stays the nightly's, so it takes -Z flags (CARGO_UNSTABLE_*).  Made once
 # per nightly; prints nothing and exits 1 without rustup's nightly.
 #   usage: nightly.sh        /var/tmp/cowlink-rust-nightly-as-stable/bin
@@ -15,7 +18,7 @@ src=$(dirname "$bin")
 copy=/var/tmp/cowlink-rust-nightly-as-stable
 # The record pkgs.nix names the store copy by: the nightly and the
 # wrapper's revision (a new one is copied anew).
-record="$(cat "$src/version"), as stable (wrapper 3)"
+record="$(cat "$src/version"), as stable (wrapper 4)"
 if [ "$(cat "$copy/version" 2>/dev/null)" != "$record" ]; then
     rm -rf "$copy.tmp" "$copy"
     mkdir "$copy.tmp"
@@ -32,7 +35,7 @@ if [ "$(cat "$copy/version" 2>/dev/null)" != "$record" ]; then
 self=$(/usr/bin/readlink -f "$0" 2>/dev/null) || self=$0
 real=${self%/*}/rustc-nightly
 for a; do case $a in -vV|-V|--version) out=$("$real" "$@") || exit; echo "${out//-nightly/}"; exit ;; esac; done
-exec "$real" "$@"
+exec "$real" "$@" -Zallow-features=
 EOF
     chmod -R a+rX "$copy.tmp"
     chmod 755 "$copy.tmp/bin/rustc"
