@@ -47,6 +47,15 @@ BEGIN {
     about["tight"] = "The code flow, each build in a memory cgroup of " tight " MiB (page cache included)."
     about["layout"] = "The code flow on the rustup nightly with the new build-dir layout of cargo (its default from 1.100)."
 }
+# When each strategy of scenario sc was measured (runs may differ).
+function measured(sc,   t, w, out, seen, order, n, i) {
+    for (t = 1; t <= nst; t++) {
+        w = (sc, sts[t]) in when ? when[sc, sts[t]] : "in an earlier run"
+        if (!(w in seen)) { seen[w] = sts[t]; order[++n] = w } else seen[w] = seen[w] ", " sts[t]
+    }
+    for (i = 1; i <= n; i++) out = out (i > 1 ? ";" : "") " " order[i] " (" seen[order[i]] ")"
+    return out
+}
 function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
 {
     sc = $1; r = $2; st = $3; ck = $4
@@ -60,14 +69,14 @@ function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
     wall[c] = wall[c] " " $5
     written[c] = written[c] " " $7; du[c] = $8; nar[c] = $9; zst[c] = $10; clos[c] = $11
     cache[key, r] += $10
-    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2]; if (p[1] == "at") when[sc] = p[2] }
+    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2]; if (p[1] == "at") when[sc, st] = p[2] }
     if (!(ck in seen_ck)) { seen_ck[ck] = 1; cks[++nck] = ck }
 }
 END {
     for (s = 1; s <= nsc; s++) {
         sc = scs[s]
         if (sc == "deps") continue
-        printf "\n## Scenario %s: the flow\n\n%s Measured %s.\n\n", sc, about[sc], sc in when ? when[sc] : "in an earlier run"
+        printf "\n## Scenario %s: the flow\n\n%s Measured%s.\n\n", sc, about[sc], measured(sc)
         printf "| strategy | flow (s) | vs zstd | cache bytes added (MB, NAR.zst) |\n|---|---|---|---|\n"
         base = ""
         for (t = 1; t <= nst; t++) {

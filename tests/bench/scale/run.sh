@@ -217,10 +217,11 @@ for sc in $scenarios; do
     esac
 done
 case " $scenarios " in *" deps "*) deps_scenario ;; esac
-# The scenarios not run this time keep their lines from the last run
-# (each line says when it was measured).
+# The scenarios and strategies not run this time keep their lines from
+# the last runs (each line says when it was measured).
 touch "$out_dir/scale.data"
-awk -v run=" $scenarios " 'index(run, " " $1 " ") == 0' "$out_dir/scale.data" | cat - "$data" >"$T/all.data"
+awk -v sc=" $scenarios " -v st=" $strategies " 'index(sc, " " $1 " ") == 0 || index(st, " " $3 " ") == 0' \
+    "$out_dir/scale.data" | cat - "$data" >"$T/all.data"
 cp "$T/all.data" "$out_dir/scale.data"
 deps=$(nix-build "$here/scale.nix" -A symlink.deps --no-out-link "${args[@]}" 2>/dev/null)
 TIGHT_MB=$((tight / 1048576)) SCENARIOS_RUN="$scenarios" bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
