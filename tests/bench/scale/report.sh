@@ -62,6 +62,7 @@ function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
     key = sc SUBSEP st
     if (!(sc in seen_sc)) { seen_sc[sc] = 1; scs[++nsc] = sc }
     if (!(st in seen_st)) { seen_st[st] = 1; sts[++nst] = st }
+    present[key] = 1
     if ($6 != "ok") { failed[key] = ck; next }
     flow[key, r] += $5
     rounds[key, r] = 1
@@ -82,7 +83,7 @@ END {
         for (t = 1; t <= nst; t++) {
             key = sc SUBSEP sts[t]; list = ""
             for (r = 1; r <= 99; r++) if ((key, r) in rounds) list = list " " flow[key, r]
-            if (list == "") { printf "| %s | failed (%s) | | |\n", sts[t], failed[key]; continue }
+            if (list == "") { if (key in present) printf "| %s | failed (%s) | | |\n", sts[t], failed[key]; continue }
             med[t] = median(list)
             if (sts[t] == "zstd") base = med[t]
         }
@@ -101,7 +102,7 @@ END {
             printf "| %s, %s | %.1f %s | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %s / %s / %s | %s |\n",
                 cks[k], sts[t], median(wall[c]), minmax(wall[c]), median(ph[c, "patchPhase"]),
                 median(ph[c, "buildPhase"]), median(ph[c, "checkPhase"]), median(ph[c, "installPhase"]),
-                median(ph[c, "fixupPhase"]), mb(median(written[c])), mb(median(ph[c, "peak"])),
+                median(ph[c, "fixupPhase"]), mb(median(written[c])), (c, "peak") in ph ? mb(median(ph[c, "peak"])) : "-",
                 mb(du[c]), mb(nar[c]), mb(zst[c]), mb(clos[c])
         }
     }
