@@ -173,10 +173,12 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/cowlink.1
 
 # The build trees, the crane example's cache and the toolchain copy the tests
-# made (packages, nixbld users and /nix stay: see README.md).
+# made, and bench-scale's Nix roots (packages, nixbld users and /nix stay,
+# its unrooted paths for Nix's next garbage collection: see README.md).
 clean:
 	rm -rf build build-sanitize /var/tmp/cowlink-crane-cache \
-		/var/tmp/cowlink-fresh-cache /var/tmp/cowlink-fresh.logs
+		/var/tmp/cowlink-fresh-cache /var/tmp/cowlink-fresh.logs \
+		/nix/var/nix/gcroots/cowlink-bench-scale
 	bash tests/toolchain.sh --remove
 
 .PHONY: bench-inherit-fs bench-scale crane-matrix-nightly all setup unit symbols integration store-test programs hardening fuzz nix-test check demo crane-matrix crane-matrix-full bench install uninstall clean cli fresh
