@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Memory cgroups for bench-scale's builds (sourced): each timed build runs
 # in a cgroup of its own, made for it and removed after, so that its peak
 # memory is read (its processes and the page cache they fill, which the
