@@ -12,9 +12,6 @@ cat <<EOF
 
 Written by \`make bench-scale\` ($(date -u +%Y-%m-%d); its last run, of the
 scenarios ${SCENARIOS_RUN:-?}, took $((total / 60)) min).
-Machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),
-$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r),
-store on $(df -T /nix/store | awk 'NR == 2 {print $2}'); $(nix-build --version | head -1).
 Workload: $(grep -c '^source = "registry' "$ws/Cargo.lock") crates in Cargo.lock,
 $(ls -d "$ws"/*/Cargo.toml | wc -l) members, $(cat "$ws"/*/src/*.rs | wc -l) lines of own code.
 The deps target: $(du -sb "$deps/target" | awk '{printf "%.2f GB", $1 / 1e9}'),
@@ -27,7 +24,19 @@ A phase is timed from its "Running phase" line to the next; the last one
 (fixup) ends when nix-build returns, so it holds Nix's registration of the
 output (hashing it).  Peak memory is the build's memory cgroup's: its
 processes and the page cache they filled.
+
+Each run's machine (compare strategies within a run: the "measured" line
+under each table says which run each one is from):
 EOF
+# One item per run that has lines in the data, its machine from
+# scale.machines beside it.
+touch "${data%.data}.machines"
+awk -F'\t' -v data="$data" 'BEGIN {while ((getline l <data) > 0)
+        if (match(l, / at=[^ ]*/)) { r = substr(l, RSTART + 4, RLENGTH - 4); if (!(r in run)) { run[r] = 1; order[++n] = r } }
+        else bare = 1 }
+    { m[$1] = $2 }
+    END { for (i = 1; i <= n; i++) printf "- the run at %s: %s\n", order[i], order[i] in m ? m[order[i]] : "not recorded"
+          if (bare) print "- lines without a run stamp: an earlier run, machine not recorded" }' "${data%.data}.machines"
 
 # One awk over the data: medians per key.
 awk -v tight="${TIGHT_MB:-?}" '

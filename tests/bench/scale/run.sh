@@ -29,7 +29,8 @@
 #   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)
 #   SCENARIOS ("deps code env tight layout")
 #   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)   TIGHT_MB
-#   OUT (tests/bench/results): scale.md, scale.data, scale.png
+#   OUT (tests/bench/results): scale.md, scale.data, scale.machines (each
+#   run's machine.sh line), scale.png
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -198,6 +199,8 @@ layout_scenario() {
 }
 
 start=$(date +%s) stamp=$(date -u +%Y-%m-%dT%H:%MZ)
+# The machine, before anything loads it (runs of one table may differ).
+machine=$(bash "$here/machine.sh")
 : >"$data"
 echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
 # The deps scenario, which deletes the deps, last.
@@ -223,6 +226,12 @@ touch "$out_dir/scale.data"
 awk -v sc=" $scenarios " -v st=" $strategies " 'index(sc, " " $1 " ") == 0 || index(st, " " $3 " ") == 0' \
     "$out_dir/scale.data" | cat - "$data" >"$T/all.data"
 cp "$T/all.data" "$out_dir/scale.data"
+# Each run's machine, kept while a line of that run is.
+touch "$out_dir/scale.machines"
+printf '%s\t%s\n' "$stamp" "$machine" | cat "$out_dir/scale.machines" - |
+    awk -F'\t' -v data="$T/all.data" 'BEGIN {while ((getline l <data) > 0) if (match(l, / at=[^ ]*/)) run[substr(l, RSTART + 4, RLENGTH - 4)] = 1}
+        $1 in run' >"$T/machines"
+cp "$T/machines" "$out_dir/scale.machines"
 deps=$(nix-build "$here/scale.nix" -A symlink.deps --no-out-link "${args[@]}" 2>/dev/null)
 TIGHT_MB=$((tight / 1048576)) SCENARIOS_RUN="$scenarios" bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
 command -v gnuplot >/dev/null && bash "$here/chart.sh" "$out_dir/scale.data" "$out_dir/scale.png"
