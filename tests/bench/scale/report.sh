@@ -59,6 +59,7 @@ BEGIN {
 # When each strategy of scenario sc was measured (runs may differ).
 function measured(sc,   t, w, out, seen, order, n, i) {
     for (t = 1; t <= nst; t++) {
+        if (!((sc, sts[t]) in present)) continue
         w = (sc, sts[t]) in when ? when[sc, sts[t]] : "in an earlier run"
         if (!(w in seen)) { seen[w] = sts[t]; order[++n] = w } else seen[w] = seen[w] ", " sts[t]
     }
@@ -72,6 +73,7 @@ function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
     if (!(sc in seen_sc)) { seen_sc[sc] = 1; scs[++nsc] = sc }
     if (!(st in seen_st)) { seen_st[st] = 1; sts[++nst] = st }
     present[key] = 1
+    if (match($0, / at=[^ ]*/)) when[sc, st] = substr($0, RSTART + 4, RLENGTH - 4)
     if ($6 != "ok") { failed[key] = ck; next }
     flow[key, r] += $5
     rounds[key, r] = 1
@@ -79,7 +81,7 @@ function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
     wall[c] = wall[c] " " $5
     written[c] = written[c] " " $7; du[c] = $8; nar[c] = $9; zst[c] = $10; clos[c] = $11
     cache[key, r] += $10
-    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2]; if (p[1] == "at") when[sc, st] = p[2] }
+    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2] }
     if (!(ck in seen_ck)) { seen_ck[ck] = 1; cks[++nck] = ck }
 }
 END {
