@@ -21,15 +21,16 @@ for st in $strategies; do
     echo "$st $(median_of code "$st" 9) $(median_of code "$st" 10)"
 done >"$work/bytes.dat"
 gnuplot <<GP
-set terminal pngcairo size 1100,440 font ",10" noenhanced
+set terminal pngcairo size 1100,500 font ",10" noenhanced
 set output "$png"
 set multiplot layout 1,2
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set grid ytics
-set key top right
-set title "The flow: clippy, test, doc, package (s; 0 = failed or not run)"
+set key below horizontal
+set yrange [0:*]
+set title "The flow: clippy, test, doc, package (s; 0 = failed or not run; which run: scale.md)"
 plot "$work/time.dat" using 2:xtic(1) title "one-line change", '' using 3 title "watched variable (libz-sys rebuilt)", '' using 4 title "one-line change, memory-tight", '' using 5 title "one-line change, new layout (nightly)"
 set title "Store bytes the code flow adds (MB)"
 plot "$work/bytes.dat" using (\$2/1e6):xtic(1) title "NAR", '' using (\$3/1e6) title "NAR | zstd -3"
