@@ -17,8 +17,11 @@ $(ls -d "$ws"/*/Cargo.toml | wc -l) members, $(cat "$ws"/*/src/*.rs | wc -l) lin
 The deps target: $(du -sb "$deps/target" | awk '{printf "%.2f GB", $1 / 1e9}'),
 $(find "$deps/target" -type f | wc -l) files.
 
-Every number is the median of the rounds, [min-max] beside it; strategies
-rotated each round, a settle before each build, all in one run.
+Every number is the median of a run's rounds, [min-max] beside it;
+strategies rotated each round, a settle before each build.  A run measures
+the scenarios and strategies it is given and keeps the others' lines, so
+a table may hold several runs: the line under it says which run measured
+what, and only strategies of one run compare exactly.
 A flow is clippy, test, doc and the package built one after another.
 A phase is timed from its "Running phase" line to the next; the last one
 (fixup) ends when nix-build returns, so it holds Nix's registration of the
@@ -119,13 +122,15 @@ END {
     }
     if ("deps" in seen_sc) {
         printf "\n## The deps derivation, per install mode (built from nothing)\n\n"
-        printf "| install mode | wall (s) | build | check | install | fixup + register | written (MB) | out du / NAR / NAR.zst (MB) |\n|---|---|---|---|---|---|---|---|\n"
+        printf "What a Cargo.lock change costs before the checks run again. Measured%s.\n\n", measured("deps")
+        printf "| install mode | wall (s) | build | check | install | fixup + register | written (MB) | peak mem (MB) | out du / NAR / NAR.zst (MB) |\n|---|---|---|---|---|---|---|---|---|\n"
         for (t = 1; t <= nst; t++) {
             c = "deps" SUBSEP sts[t] SUBSEP "deps"
             if (!(c in wall)) continue
-            printf "| %s | %.0f %s | %.0f | %.0f | %.1f | %.1f | %s | %s / %s / %s |\n", sts[t] == "zstd" ? "use-zstd" : "use-symlink",
+            printf "| %s | %.0f %s | %.0f | %.0f | %.1f | %.1f | %s | %s | %s / %s / %s |\n", sts[t] == "zstd" ? "use-zstd" : "use-symlink",
                 median(wall[c]), minmax(wall[c]), median(ph[c, "buildPhase"]), median(ph[c, "checkPhase"]),
-                median(ph[c, "installPhase"]), median(ph[c, "fixupPhase"]), mb(median(written[c])), mb(du[c]), mb(nar[c]), mb(zst[c])
+                median(ph[c, "installPhase"]), median(ph[c, "fixupPhase"]), mb(median(written[c])),
+                (c, "peak") in ph ? mb(median(ph[c, "peak"])) : "-", mb(du[c]), mb(nar[c]), mb(zst[c])
         }
     }
 }' "$data"
