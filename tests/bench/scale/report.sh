@@ -28,8 +28,7 @@ A phase is timed from its "Running phase" line to the next; the last one
 output (hashing it).  Peak memory is the build's memory cgroup's: its
 processes and the page cache they filled.
 
-Each run's machine (compare strategies within a run: the "measured" line
-under each table says which run each one is from):
+Each run's machine:
 EOF
 # One item per run that has lines in the data, its machine from
 # scale.machines beside it.
