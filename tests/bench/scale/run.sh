@@ -203,14 +203,18 @@ start=$(date +%s) stamp=$(date -u +%Y-%m-%dT%H:%MZ)
 machine=$(bash "$here/machine.sh")
 : >"$data"
 echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
-# The deps scenario, which deletes the deps, last.
-warm ""
-limit=""
-tight=$(( ${TIGHT_MB:-$(du -sbL "$roots/symlink.deps/target" | awk '{printf "%d", $1 / 4 / 1048576 + 1536}')} * 1048576 ))
+# The deps scenario, which deletes the deps, last.  The flows on the
+# stable toolchain need its deps (layout has its own, deps builds them).
+case " $scenarios " in *" code "* | *" env "* | *" tight "*) warm "" ;; esac
+# tight's limit in MiB: a quarter of the deps target plus 1.5 GiB.
+tight_mb() { du -sbL "$roots/symlink.deps/target" | awk '{printf "%d", $1 / 4 / 1048576 + 1536}'; }
+limit="" tight_mb=${TIGHT_MB:-}
 case " $scenarios " in *" tight "*)
     [ -n "$memcg_parent" ] || { echo "bench-scale: tight needs a memory cgroup this shell can make children in" >&2; exit 1; }
-    echo "bench-scale: tight: each build limited to $((tight / 1048576)) MiB" ;;
+    tight_mb=${tight_mb:-$(tight_mb)}
+    echo "bench-scale: tight: each build limited to $tight_mb MiB" ;;
 esac
+tight=$((${tight_mb:-0} * 1048576))
 for sc in $scenarios; do
     case $sc in
     deps) ;;
@@ -219,7 +223,8 @@ for sc in $scenarios; do
     *) echo "bench-scale: no scenario $sc" >&2; exit 2 ;;
     esac
 done
-case " $scenarios " in *" deps "*) deps_scenario ;; esac
+# deps leaves new deps, rooted again as warm roots them.
+case " $scenarios " in *" deps "*) deps_scenario && warm "" ;; esac
 # The scenarios and strategies not run this time keep their lines from
 # the last runs (each line says when it was measured).
 touch "$out_dir/scale.data"
@@ -232,7 +237,11 @@ printf '%s\t%s\n' "$stamp" "$machine" | cat "$out_dir/scale.machines" - |
     awk -F'\t' -v data="$T/all.data" 'BEGIN {while ((getline l <data) > 0) if (match(l, / at=[^ ]*/)) run[substr(l, RSTART + 4, RLENGTH - 4)] = 1}
         $1 in run' >"$T/machines"
 cp "$T/machines" "$out_dir/scale.machines"
-deps=$(nix-build "$here/scale.nix" -A symlink.deps --no-out-link "${args[@]}" 2>/dev/null)
-TIGHT_MB=$((tight / 1048576)) SCENARIOS_RUN="$scenarios" bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
+# The deps target the report describes: the stable toolchain's, else
+# (a run of layout alone) the nightly's.
+deps=$roots/symlink.deps
+[ -e "$deps" ] || deps=$roots/layout.symlink.deps
+[ -n "$tight_mb" ] || [ ! -e "$roots/symlink.deps" ] || tight_mb=$(tight_mb)
+TIGHT_MB=${tight_mb:-?} SCENARIOS_RUN="$scenarios" bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
 command -v gnuplot >/dev/null && bash "$here/chart.sh" "$out_dir/scale.data" "$out_dir/scale.png"
 cat "$out_dir/scale.md"
