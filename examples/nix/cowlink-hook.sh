@@ -139,13 +139,88 @@ cowlinkRelativeLinksInAllOutputs() {
 [ -z "${cowlinkCheckLinks-}" ] || postFixupHooks+=(cowlinkCheckLinksInAllOutputs)
 [ -z "${cowlinkRelativeLinks-}" ] || postFixupHooks+=(cowlinkRelativeLinksInAllOutputs)
 
+# nixpkgs' patchelf hook (shrink every ELF file's RPATH) and audit-tmpdir
+# (no RPATH into $TMPDIR) each walk the output and fork per ELF file, four
+# processes in all: an installed target/ holds hundreds (build scripts,
+# proc macros, the objects of -sys crates).  Only a file with an RPATH or
+# RUNPATH can shrink or name $TMPDIR, and readelf (any ELF, any machine)
+# lists them in one process per output: patchelf runs on those alone, the
+# same checks in the same order.
+# Decided when fixup starts (the hooks read their variables then), only
+# for what the derivation did not turn off itself.
+cowlinkElfPlan() {
+    command -v "${READELF:-readelf}" >/dev/null && command -v patchelf >/dev/null || {
+        cowlinkSay "no readelf or patchelf: nixpkgs' own ELF walks run"
+        return 0
+    }
+    [ -n "${dontPatchELF-}" ] || cowlinkShrink=1
+    [ -n "${noAuditTmpdir-}" ] || cowlinkAudit=1
+    dontPatchELF=1 noAuditTmpdir=1
+    fixupOutputHooks+=('cowlinkElfInOutput "$prefix"')
+}
+
+# cowlinkRpaths FILE...: "file<TAB>rpath" for each file with one.
+# (/dev/null first: readelf names each file only when given several.)
+cowlinkRpaths() {
+    printf '%s\0' "$@" | xargs -0 -r "${READELF:-readelf}" -d -W /dev/null 2>/dev/null |
+        awk '/^File: / {f = substr($0, 7)}
+             $2 == "(RPATH)" || $2 == "(RUNPATH)" {r = substr($0, index($0, "[") + 1); print f "\t" substr(r, 1, length(r) - 1)}'
+}
+
+cowlinkElfInOutput() {
+    local dir=$1 f elf=() scripts=() withRpath=() rpath
+    [ -e "$dir" ] || return 0
+    while IFS= read -r -d $'\0' f; do
+        if isELF "$f"; then
+            elf+=("$f")
+        elif [ -e "${f%/*}/.${f##*/}-wrapped" ] && isScript "$f"; then
+            scripts+=("$f")
+        fi
+    done < <(find "$dir" -type f -not -path '*/.build-id/*' -print0)
+    case "${elf[*]}" in *$'\n'* | *$'\t'*)
+        # readelf's lines cannot name such a file: nixpkgs' own walks.
+        [ -z "${cowlinkShrink-}" ] || patchELF "$dir"
+        [ -z "${cowlinkAudit-}" ] || auditTmpdir "$dir"
+        return ;;
+    esac
+    while IFS=$'\t' read -r f rpath; do
+        withRpath+=("$f")
+    done < <(cowlinkRpaths ${elf[@]+"${elf[@]}"})
+    if [ -n "${cowlinkShrink-}" ]; then
+        echo "shrinking RPATHs of ELF executables and libraries in $dir (cowlink: the ${#withRpath[@]} with one)"
+        for f in ${withRpath[@]+"${withRpath[@]}"}; do
+            [[ "$f" =~ .build-id ]] && continue
+            echo "shrinking $f"
+            patchelf --shrink-rpath "$f" || true
+        done
+    fi
+    [ -n "${cowlinkAudit-}" ] || return 0
+    echo "checking for references to $TMPDIR/ in $dir (cowlink: the RPATHs left)"
+    while IFS=$'\t' read -r f rpath; do
+        case ":$rpath" in *":$TMPDIR/"*)
+            echo "RPATH of binary $f contains a forbidden reference to $TMPDIR/"
+            echo "Some binaries contain forbidden references to $TMPDIR/. Check the error above!"
+            exit 1 ;;
+        esac
+    done < <(cowlinkRpaths ${withRpath[@]+"${withRpath[@]}"})
+    for f in ${scripts[@]+"${scripts[@]}"}; do
+        if grep -q -F "$TMPDIR/" "$f"; then
+            echo "wrapper script $f contains a forbidden reference to $TMPDIR/"
+            echo "Some scripts contain forbidden references to $TMPDIR/. Check the error above!"
+            exit 1
+        fi
+    done
+}
+[ -z "${cowlinkElfChecks-}" ] || preFixupHooks+=(cowlinkElfPlan)
+
 if [ -n "${enableCowlink-}" ] || [ -n "${cowlinkInherit-}" ]; then
     preConfigurePhases+=(cowlinkOnPhase)
     preFixupPhases+=(cowlinkOffPhase)
     if [ -z "${cowlinkInherit-}" ]; then
         cowlinkWarn "enableCowlink without cowlinkInherit: crane's own inheritance (copies, with deps/*.rlib and *.rmeta linked)"
     fi
-elif [ -z "${IN_NIX_SHELL-}" ]; then
+elif [ -z "${IN_NIX_SHELL-}" ] && [ -z "${cowlinkElfChecks-}" ]; then
+    # (cowlinkElfChecks alone: lib.enable's deps, which inherit nothing.)
     # A dev shell gets the hook through inputsFrom without the flags: quiet.
     cowlinkWarn "the hook is in nativeBuildInputs but neither enableCowlink nor cowlinkInherit is set: inactive"
 fi

@@ -6,6 +6,8 @@
 #   - with doNotLinkInheritedArtifacts crane's own deep copy runs instead
 #   - LD_PRELOAD names the library in configure, build, check and install,
 #     and not in unpack, patch or fixup; COWLINK_OUTPUTS names the outputs
+#   - cowlinkElfChecks shrinks RPATHs and refuses RPATHs into $TMPDIR as
+#     nixpkgs' patchelf and audit-tmpdir hooks do, in their place
 #   - the log says it is active and how many files it linked, and warns
 #     for each silent no-op: the hook without the flags, enableCowlink
 #     without cowlinkInherit, a use-zstd parent, crane's function missing
@@ -16,7 +18,7 @@ BUILD=$(cd "$1" && pwd)
 crane=$2 stdenv_src=$3
 # crane's use-zstd install is one of the parents (before the Nix test's own
 # setup runs: a new machine has no zstd).
-bash "$here/../setup.sh" --only zstd
+bash "$here/../setup.sh" --only zstd patchelf gcc binutils
 T=$(mktemp -d /tmp/cowlink-hook-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 passed=0 failed=0
@@ -134,6 +136,57 @@ check "link checks: a dangling link into the store fails the build" \
     not links_in_out badlink 'ln -s $NIX_STORE/deps/gone $out/l/bad'
 check "... saying which" grep -q "l/bad -> $T/store/deps/gone" "$T/badlink.log"
 check "link checks: a link into TMPDIR fails the build" not links_in_out tmplink 'ln -s $TMPDIR/x $out/l/tmp'
+
+# cowlinkElfChecks against nixpkgs' own patchelf and audit-tmpdir hooks
+# (a package of both, as stdenv sources them): the same output ELF files,
+# built with cowlink's pass and with nixpkgs' walks, end the same way.
+mkdir -p "$T/fixup/nix-support"
+cat "$stdenv_src/setup-hooks/patchelf-setup-hook.sh" "$stdenv_src/setup-hooks/audit-tmpdir.sh" \
+    >"$T/fixup/nix-support/setup-hook"
+mkdir -p "$T/src"
+echo 'int main(void) { return 0; }' >"$T/src/main.c"
+echo 'int foo(void) { return 1; }' >"$T/src/foo.c"
+# elf_out NAME WHAT [VAR=value...]: $out gets a shrinkable RPATH (a dir with
+# none of its libraries), a kept one (its library's dir), an object file
+# and a static program; WHAT adds to it.
+elf_out() {
+    local name=$1 what=$2
+    shift 2
+    mkdir -p "$T/tmp-$name"
+    build "$name" TMPDIR="$T/tmp-$name" nativeBuildInputs="$T/fixup $T/cowlink $T/crane" "$@" postInstall="
+        mkdir -p \$out/bin \$out/lib \$out/none
+        cc -shared -fPIC -o \$out/lib/libfoo.so $T/src/foo.c
+        cc -o \$out/bin/shrinks $T/src/main.c -Wl,-rpath,\$out/none
+        cc -o \$out/bin/keeps $T/src/main.c -Wl,--no-as-needed -L\$out/lib -lfoo -Wl,-rpath,\$out/lib
+        cc -c -o \$out/lib/main.o $T/src/main.c
+        cc -static -o \$out/bin/static $T/src/main.c 2>/dev/null || true
+        $what"
+}
+rpath() { readelf -d -W "$1" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p; s/.*(RPATH).*\[\(.*\)\]/\1/p'; }
+must elf_out elfcow : cowlinkElfChecks=1
+must elf_out elfnix :
+check "ELF checks: an RPATH with no needed library shrinks, as nixpkgs'" \
+    test -z "$(rpath "$T/elfcow/out/bin/shrinks")" -a -z "$(rpath "$T/elfnix/out/bin/shrinks")"
+check "ELF checks: ... and one with it stays" \
+    test "$(rpath "$T/elfcow/out/bin/keeps")" = "$T/elfcow/out/lib" -a "$(rpath "$T/elfnix/out/bin/keeps")" = "$T/elfnix/out/lib"
+check "ELF checks: cowlink's pass ran, not nixpkgs' walks" \
+    grep -q 'in .*/elfcow/out (cowlink: the 2 with one)' "$T/elfcow.log"
+check "... which nixpkgs' log shows without it" grep -q '^shrinking RPATHs of ELF executables and libraries in .*/elfnix/out$' "$T/elfnix.log"
+must elf_out elfoff : cowlinkElfChecks=1 dontPatchELF=1
+check "ELF checks: dontPatchELF set by the derivation stays off" test "$(rpath "$T/elfoff/out/bin/shrinks")" = "$T/elfoff/out/none"
+tmp_rpath='mkdir $TMPDIR/lib && cp $out/lib/libfoo.so $TMPDIR/lib/ &&
+    cc -o $out/bin/tmp '"$T"'/src/main.c -Wl,--no-as-needed -L$TMPDIR/lib -lfoo -Wl,-rpath,$TMPDIR/lib'
+check "ELF checks: an RPATH into TMPDIR fails the build" not elf_out elftmpcow "$tmp_rpath" cowlinkElfChecks=1
+check "... with its message" grep -q "RPATH of binary .*/elftmpcow/out/bin/tmp contains a forbidden reference to $T/tmp-elftmpcow/" "$T/elftmpcow.log"
+check "... as nixpkgs' audit-tmpdir fails it" not elf_out elftmpnix "$tmp_rpath"
+check "... with the same message" grep -q "RPATH of binary .*/elftmpnix/out/bin/tmp contains a forbidden reference to $T/tmp-elftmpnix/" "$T/elftmpnix.log"
+wrapped='printf "#!/bin/sh\\nexec $TMPDIR/x\\n" >$out/bin/w && touch $out/bin/.w-wrapped'
+check "ELF checks: a wrapper script naming TMPDIR fails the build" not elf_out elfwrapcow "$wrapped" cowlinkElfChecks=1
+check "... with its message" grep -q "wrapper script .*/elfwrapcow/out/bin/w contains a forbidden reference" "$T/elfwrapcow.log"
+check "... as nixpkgs' audit-tmpdir fails it" not elf_out elfwrapnix "$wrapped"
+must build elfonly cowlinkElfChecks=1 cargoArtifacts=
+check "cowlinkElfChecks alone: no warning, the library off" \
+    test -z "$(grep 'cowlink: WARNING' "$T/elfonly.log")" -a -z "$(grep -v '^[a-z]* $' "$T/elfonly/phases")"
 
 lib=$T/cowlink/lib/libcowlink.so
 for p in configure build check install; do
