@@ -12,6 +12,9 @@
 #   cowlinkInherit = true;  crane's inheritCargoArtifacts is replaced by
 #                           `cowlink inherit`: every file of the inherited
 #                           target/ becomes a link (implies enableCowlink)
+#   cowlinkElfChecks = true; fixup makes nixpkgs' patchelf and audit-tmpdir
+#                           checks with one readelf per output (below); on
+#                           its own (lib.enable's deps), the library is off
 #
 # doNotLinkInheritedArtifacts (crane's deep copy, e.g. for cargoTarpaulin)
 # and artifacts installed as target.tar.zst still go through crane's own

@@ -2,12 +2,15 @@
 # overrideScope.  Every crane function builds with mkCargoDerivation, so
 # wrapping it reaches them all:
 #   - every derivation installs its target/ as links (use-symlink), which
-#     children can link to (a target.tar.zst has no files to link to);
-#   - a derivation with cargoArtifacts gets the hook (from the build
-#     platform, as crane splices its own hooks), enableCowlink and
+#     children can link to (a target.tar.zst has no files to link to), and
+#     gets the hook (from the build platform, as crane splices its own
+#     hooks) with cowlinkElfChecks: nixpkgs' RPATH shrinking and audit
+#     without a fork per ELF file of that target/;
+#   - a derivation with cargoArtifacts also gets enableCowlink and
 #     cowlinkInherit.
 # A derivation opts out with enableCowlink = false (crane alone), keeps
-# crane's inheritance with cowlinkInherit = false, and keeps its own
+# crane's inheritance with cowlinkInherit = false, nixpkgs' own ELF walks
+# with cowlinkElfChecks = false, and keeps its own
 # installCargoArtifactsMode if it sets one.  Where the build platform is not
 # Linux, or is musl (cowlink does not build there yet), the crane lib comes
 # back as it was, with one warning.
@@ -32,9 +35,14 @@ let
       args
       // {
         installCargoArtifactsMode = args.installCargoArtifactsMode or "use-symlink";
+        nativeBuildInputs = (args.nativeBuildInputs or [ ]) ++ [ hook ];
+        # nixpkgs' patchelf and audit-tmpdir hooks fork four times per ELF
+        # file, and a deps target/ holds hundreds (build scripts, proc
+        # macros, -sys crates' objects): the hook makes their checks with
+        # one readelf per output.
+        cowlinkElfChecks = args.cowlinkElfChecks or true;
       }
       // lib.optionalAttrs ((args.cargoArtifacts or null) != null) {
-        nativeBuildInputs = (args.nativeBuildInputs or [ ]) ++ [ hook ];
         enableCowlink = true;
         cowlinkInherit = args.cowlinkInherit or true;
         # nixpkgs' no-broken-symlinks and make-symlinks-relative fork per

@@ -145,13 +145,14 @@ in
     # One darwin system alone, for run.sh to count the warnings.
     darwinOne = drvPaths flake "aarch64-darwin" == drvPaths flakeCraneAlone "aarch64-darwin";
     # On Linux every inheriting derivation has the hook, the deps are
-    # installed as links, the dev shell has the hook (from inputsFrom),
-    # and aarch64-linux evaluates too.
+    # installed as links with the hook for its ELF checks alone, the dev
+    # shell has the hook (from inputsFrom), and aarch64-linux evaluates
+    # too.
     linux =
       lib.all (d: builtins.length (hooksOf d) == 1 && hasHook cowlinkHook d) (builtins.attrValues outputs)
       && outputs.default.enableCowlink && outputs.default.cowlinkInherit
       && deps.installCargoArtifactsMode == "use-symlink"
-      && hooksOf deps == [ ]
+      && hasHook cowlinkHook deps && deps.cowlinkElfChecks && !(deps ? enableCowlink)
       && hasHook cowlinkHook flake.devShells.${system}.default
       && builtins.length (hooksOf flake.packages.aarch64-linux.default) == 1;
     # The opt-outs: enableCowlink = false is crane alone; a mode of one's

@@ -126,7 +126,7 @@ END {
         for (t = 1; t <= nst; t++) {
             c = "deps" SUBSEP sts[t] SUBSEP "deps"
             if (!(c in wall)) continue
-            printf "| %s | %.0f %s | %.0f | %.0f | %.1f | %.1f | %s | %s | %s / %s / %s |\n", sts[t] == "zstd" ? "use-zstd" : "use-symlink",
+            printf "| %s | %.0f %s | %.0f | %.0f | %.1f | %.1f | %s | %s | %s / %s / %s |\n", sts[t] == "zstd" ? "use-zstd" : sts[t] == "symlink" ? "use-symlink" : "use-symlink, lib.enable (cowlinkElfChecks)",
                 median(wall[c]), minmax(wall[c]), median(ph[c, "buildPhase"]), median(ph[c, "checkPhase"]),
                 median(ph[c, "installPhase"]), median(ph[c, "fixupPhase"]), mb(median(written[c])),
                 (c, "peak") in ph ? mb(median(ph[c, "peak"])) : "-", mb(du[c]), mb(nar[c]), mb(zst[c])

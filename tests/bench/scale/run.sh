@@ -132,11 +132,12 @@ rotate() {
 change() { sed -i "s/^pub const REVISION: u64 = .*/pub const REVISION: u64 = $1;/" "$T/ws/net/src/part0.rs"; }
 
 # The deps of each install mode, built from nothing each round: every
-# deps output is deleted first (with what refers to it).
+# deps output is deleted first (with what refers to it).  cowlink's are
+# crane's use-symlink deps with the hook's ELF checks (lib.enable).
 deps_scenario() {
     local r st
     for ((r = 1; r <= deps_rounds; r++)); do
-        for st in $(rotate "$r" zstd symlink); do
+        for st in $(rotate "$r" zstd symlink cowlink); do
             forget "$st.deps"
             measure deps "$r" "$st" deps
         done
@@ -170,14 +171,14 @@ flow_scenario() {
     done
 }
 
-# warm [PREFIX]: both deps and cowlink's hook built, not timed (nothing to
+# warm [PREFIX]: every deps and cowlink's hook built, not timed (nothing to
 # do when they are in the store), and rooted: another Nix user's garbage
 # collection (make nix-test runs one) must not take them between runs.
 roots=/nix/var/nix/gcroots/cowlink-bench-scale
 warm() {
     local a p log
     mkdir -p "$roots"
-    for a in zstd.deps symlink.deps cowlinkHook; do
+    for a in zstd.deps symlink.deps cowlink.deps cowlinkHook; do
         log=$T/logs/warm.$1$a.log
         p=$(nixbuild "$log" "$a") ||
             { echo "bench-scale: $1$a does not build; the end of its log:" >&2; tail -15 "$log" | cut -d' ' -f2- >&2; exit 1; }

@@ -87,7 +87,8 @@ in
   # Every derivation installs its target/ as links (as lib.enable does),
   # not only the deps.
   symlink = flow craneLib symlinkDeps { installCargoArtifactsMode = "use-symlink"; };
-  # lib.enable's deps are crane's use-symlink deps (the same derivation).
+  # lib.enable's deps are crane's use-symlink deps with cowlink's hook for
+  # its ELF checks (cowlinkElfChecks) in place of nixpkgs' walks.
   cowlink = flow withCowlink (withCowlink.buildDepsOnly common) { };
   copy = flow craneLib symlinkDeps {
     installCargoArtifactsMode = "use-symlink";
