@@ -144,8 +144,8 @@ cowlinkRelativeLinksInAllOutputs() {
 
 # nixpkgs' patchelf hook (shrink every ELF file's RPATH) and audit-tmpdir
 # (no RPATH into $TMPDIR) each walk the output and fork per ELF file, four
-# processes in all: an installed target/ holds hundreds (build scripts,
-# proc macros, the objects of -sys crates).  Only a file with an RPATH or
+# processes in all: an installed target/ holds many (149 in bench-scale's
+# deps: build scripts, proc macros, the objects of -sys crates).  Only a file with an RPATH or
 # RUNPATH can shrink or name $TMPDIR, and readelf (any ELF, any machine)
 # lists them in one process per output: patchelf runs on those alone, the
 # same checks in the same order.

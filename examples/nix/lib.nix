@@ -37,9 +37,9 @@ let
         installCargoArtifactsMode = args.installCargoArtifactsMode or "use-symlink";
         nativeBuildInputs = (args.nativeBuildInputs or [ ]) ++ [ hook ];
         # nixpkgs' patchelf and audit-tmpdir hooks fork four times per ELF
-        # file, and a deps target/ holds hundreds (build scripts, proc
-        # macros, -sys crates' objects): the hook makes their checks with
-        # one readelf per output.
+        # file, and a deps target/ holds many (build scripts, proc macros,
+        # -sys crates' objects): the hook makes their checks with one
+        # readelf per output.
         cowlinkElfChecks = args.cowlinkElfChecks or true;
       }
       // lib.optionalAttrs ((args.cargoArtifacts or null) != null) {
