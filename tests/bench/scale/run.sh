@@ -137,20 +137,25 @@ change() { sed -i "s/^pub const REVISION: u64 = .*/pub const REVISION: u64 = $1;
 # crane's use-symlink deps with the hook's ELF checks (lib.enable).  The
 # modes are those of STRATEGIES (copy has symlink's deps).
 deps_scenario() {
-    local r st
+    local r st p
     for ((r = 1; r <= deps_rounds; r++)); do
         for st in $(rotate "$r" $deps_modes); do
             forget "$st.deps"
             measure deps "$r" "$st" deps
+            # Rooted again, as warm roots it.
+            p=$(outpath "$st.deps")
+            [ ! -e "$p" ] || { mkdir -p "$roots" && ln -sfn "$p" "$roots/$st.deps"; }
         done
     done
 }
 
 # forget ATTR: delete ATTR's output and every path that refers to it, so
 # the next build makes it anew.
+# outpath ATTR: ATTR's output path, built or not.
+outpath() { nix-store -q --outputs "$(nix-instantiate "$here/scale.nix" -A "$1" "${args[@]}" 2>/dev/null)"; }
 forget() {
     local p
-    p=$(nix-store -q --outputs "$(nix-instantiate "$here/scale.nix" -A "$1" "${args[@]}" 2>/dev/null)")
+    p=$(outpath "$1")
     [ -e "$p" ] || return 0
     rm -f "$roots/$1"
     nix-store -q --referrers-closure "$p" | xargs nix-store --delete >/dev/null
@@ -226,8 +231,7 @@ for sc in $scenarios; do
     *) echo "bench-scale: no scenario $sc" >&2; exit 2 ;;
     esac
 done
-# deps leaves new deps, rooted again as warm roots them.
-case " $scenarios " in *" deps "*) deps_scenario && warm "" ;; esac
+case " $scenarios " in *" deps "*) deps_scenario ;; esac
 # The scenarios and strategies not run this time keep their lines from
 # the last runs (each line says when it was measured).
 touch "$out_dir/scale.data"
