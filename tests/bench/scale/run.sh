@@ -149,10 +149,10 @@ deps_scenario() {
     done
 }
 
-# forget ATTR: delete ATTR's output and every path that refers to it, so
-# the next build makes it anew.
 # outpath ATTR: ATTR's output path, built or not.
 outpath() { nix-store -q --outputs "$(nix-instantiate "$here/scale.nix" -A "$1" "${args[@]}" 2>/dev/null)"; }
+# forget ATTR: delete ATTR's output and every path that refers to it, so
+# the next build makes it anew.
 forget() {
     local p
     p=$(outpath "$1")
