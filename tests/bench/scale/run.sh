@@ -144,7 +144,7 @@ deps_scenario() {
             measure deps "$r" "$st" deps
             # Rooted again, as warm roots it.
             p=$(outpath "$st.deps")
-            [ ! -e "$p" ] || { mkdir -p "$roots" && ln -sfn "$p" "$roots/$st.deps"; }
+            [ ! -e "$p" ] || root "$st.deps" "$p"
         done
     done
 }
@@ -178,18 +178,19 @@ flow_scenario() {
     done
 }
 
-# warm [PREFIX]: every deps and cowlink's hook built, not timed (nothing to
-# do when they are in the store), and rooted: another Nix user's garbage
-# collection (make nix-test runs one) must not take them between runs.
+# root NAME PATH: PATH kept from garbage collection, as NAME: another Nix
+# user's (make nix-test runs one) must not take the deps between runs.
 roots=/nix/var/nix/gcroots/cowlink-bench-scale
+root() { mkdir -p "$roots" && ln -sfn "$2" "$roots/$1"; }
+# warm [PREFIX]: every deps and cowlink's hook built, not timed (nothing to
+# do when they are in the store), and rooted.
 warm() {
     local a p log
-    mkdir -p "$roots"
     for a in zstd.deps symlink.deps cowlink.deps cowlinkHook; do
         log=$T/logs/warm.$1$a.log
         p=$(nixbuild "$log" "$a") ||
             { echo "bench-scale: $1$a does not build; the end of its log:" >&2; tail -15 "$log" | cut -d' ' -f2- >&2; exit 1; }
-        ln -sfn "$p" "$roots/$1$a"
+        root "$1$a" "$p"
     done
 }
 
