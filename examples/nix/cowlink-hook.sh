@@ -117,6 +117,19 @@ cowlinkTakeOverInherit() {
     inheritCargoArtifacts() { cowlinkInheritCargoArtifacts "$@"; }
 }
 
+# cargo's lock files are not artifacts (cowlink inherit leaves them out),
+# but cargo makes them again at every build: with the new build-dir layout
+# and fine-grain locking one empty `.lock` per unit it touches.  Left in
+# the target dir, crane's use-symlink install compares each with its
+# parent's and links it, a `cmp` and an `ln` per file (560 files, 7.6 s,
+# in bench-scale's clippy check).  Before the install, in one find: only
+# empty files, where cargo puts them.
+cowlinkDropCargoLocks() {
+    local t="${CARGO_TARGET_DIR:-target}"
+    [ -d "$t" ] || return 0
+    find "$t" -type f -empty \( -name '.cargo*lock' -o -regex '.*/build/[^/]*/[^/]*/\.lock' \) -delete
+}
+
 # nixpkgs' no-broken-symlinks, in one find per output: a link into
 # $TMPDIR, or one into the store (or relative) that resolves to nothing or
 # to itself, fails the build; links outside the store are not judged.
@@ -229,4 +242,5 @@ elif [ -z "${IN_NIX_SHELL-}" ] && [ -z "${cowlinkElfChecks-}" ]; then
 fi
 if [ -n "${cowlinkInherit-}" ]; then
     prePatchHooks+=(cowlinkTakeOverInherit)
+    preInstallHooks+=(cowlinkDropCargoLocks)
 fi

@@ -2,7 +2,8 @@
 # cowlink's setup hook with crane's real inheritance hook, run by nixpkgs'
 # real setup.sh (genericBuild) without Nix, in seconds:
 #   - cowlinkInherit links every inherited file, into a nested
-#     CARGO_TARGET_DIR, and leaves every .cargo*lock out
+#     CARGO_TARGET_DIR, and leaves every .cargo*lock out; the locks cargo
+#     makes again are gone before the install
 #   - with doNotLinkInheritedArtifacts crane's own deep copy runs instead
 #   - LD_PRELOAD names the library in configure, build, check and install,
 #     and not in unpack, patch or fixup; COWLINK_OUTPUTS names the outputs
@@ -93,6 +94,17 @@ check "cowlinkInherit: through cowlink inherit, the count in the log" \
 check "the log says cowlink is active" grep -q '^cowlink: active from configure to install' "$T/linked.log"
 check "COWLINK_OUTPUTS names \$out and \$dev" grep -qx "$T/linked/out:$T/linked/dev" "$T/linked/outputs"
 check "no warning when both flags are set" not grep -q 'cowlink: WARNING' "$T/linked.log"
+
+# cargo's lock files, made again by the build, are gone before the install:
+# the empty ones where cargo puts them, nothing else.
+locks='r=target/release; mkdir -p $r/build/p/h1 $r/build/p/h2 $r/x/y; : >$r/.cargo-lock; : >$r/build/p/h1/.lock
+    echo held >$r/build/p/h2/.lock; : >$r/x/y/.lock; : >$r/build/p/h1/.lockx'
+must build locks cowlinkInherit=1 postBuild="$locks"
+r=$T/locks/target/release
+check "cowlinkInherit: cargo's empty locks gone before the install" \
+    test ! -e "$r/.cargo-lock" -a ! -e "$r/build/p/h1/.lock" -a -f "$r/build/p/h2/.lock" -a -f "$r/x/y/.lock" -a -f "$r/build/p/h1/.lockx"
+must build locksoff enableCowlink=1 postBuild="$locks"
+check "... and only with cowlinkInherit" test -e "$T/locksoff/target/release/build/p/h1/.lock"
 
 # The silent no-ops speak.
 must build noflags
