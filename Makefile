@@ -28,7 +28,7 @@ INTEGRATION_CASES = $(filter-out cargo_rebuild,$(shell sed -n '/^CASES="/,/"$$/p
 endif
 BUILD ?= build
 
-CORE = config classify copy lock materialize log hooks views
+CORE = config classify copy lock materialize log hooks views children handles outputs
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
 UNIT = config classify lock materialize copy inherit views

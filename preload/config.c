@@ -6,7 +6,9 @@
  *   COWLINK_OUTPUTS  colon-separated store paths, the running build's own
  *                    outputs: not part of the store for cowlink, and
  *                    every other store entry is refused even when named
- *                    directly
+ *                    directly.  Unset: the outputs Nix's environment
+ *                    names (outputs.c), else none: every store entry is
+ *                    refused then
  *   COWLINK=0        pure pass-through
  *   COWLINK_LOG      file that receives one line per event
  *   COWLINK_VERBOSE  1: events on stderr too
@@ -36,6 +38,8 @@ static struct {
     ino_t ino[MAX_STORES];            /* to know it under another path */
     char log[PATH_MAX];
     int outputs_set, noutputs, outputs_dropped;
+    const char *outputs_from; /* where they came from; NULL: none known */
+    char outputs_list[MAX_OUTPUTS * PATH_MAX]; /* as written, ':' between */
     /* each output as written and under the canonical store directory */
     char output[MAX_OUTPUTS][2][PATH_MAX];
 } cfg;
@@ -456,8 +460,18 @@ static void read_config(void)
         v = getenv("NIX_STORE");
     read_stores(v && *v ? v : "/nix/store");
     v = getenv("COWLINK_OUTPUTS");
-    if (v && *v)
+    if (v && *v) {
         read_outputs(v);
+        cfg.outputs_from = "COWLINK_OUTPUTS";
+    } else { /* fail closed: no outputs known, the whole store protected */
+        cfg.outputs_set = 1;
+        cfg.outputs_from = cow_outputs_from_nix(add_output);
+    }
+    for (int i = 0; i < cfg.noutputs; i++) {
+        if (i)
+            strcat(cfg.outputs_list, ":");
+        strcat(cfg.outputs_list, cfg.output[i][0]);
+    }
     /* The log is written with raw calls: it must not be a store file. */
     if (cfg.log[0] == '/') {
         char canon[PATH_MAX];
@@ -559,6 +573,18 @@ int cow_outputs_set(void)
 {
     ensure_config();
     return cfg.outputs_set;
+}
+
+const char *cow_outputs_list(void)
+{
+    ensure_config();
+    return cfg.noutputs ? cfg.outputs_list : NULL;
+}
+
+const char *cow_outputs_origin(void)
+{
+    ensure_config();
+    return cfg.outputs_from;
 }
 
 int cow_store_device(dev_t dev)

@@ -46,7 +46,12 @@ int cow_verbose(void);
 const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
 int cow_in_store(const char *canonical_path); /* the build's outputs are not */
 int cow_in_store_named(const char *path); /* no walk: prefixes and mounts */
-int cow_outputs_set(void);         /* COWLINK_OUTPUTS names the build's outputs */
+int cow_outputs_set(void);         /* the build's outputs are known, or none is */
+const char *cow_outputs_list(void); /* them, colon-separated; NULL: none known */
+const char *cow_outputs_origin(void); /* where they came from; NULL: none known */
+
+/* outputs.c: the outputs Nix's environment names, each given to add */
+const char *cow_outputs_from_nix(void (*add)(const char *path, size_t len));
 int cow_store_device(dev_t dev);   /* some store lives on this device */
 int cow_store_root(dev_t dev, ino_t ino); /* a store directory itself */
 const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
@@ -125,6 +130,19 @@ struct cow_seen {
 };
 void cow_observe_before(struct cow_seen *seen, int dirfd, const char *path);
 void cow_observe_after(const struct cow_seen *seen, const char *op, int result);
+
+/* children.c: the environment passed to the programs this one starts */
+struct cow_env {
+    void *map; /* a mapping of our own, when the arena is too small */
+    size_t map_len;
+    _Alignas(sizeof(char *)) char arena[8192];
+};
+char *const *cow_child_env(char *const *envp, struct cow_env *e);
+void cow_child_env_done(struct cow_env *e);
+
+/* handles.c: open_by_handle_at */
+struct file_handle;
+int cow_before_handle(int mount_fd, struct file_handle *handle, int flags);
 
 /* log.c */
 void cow_say(const char *first, ...);      /* one line on stderr */

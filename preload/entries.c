@@ -6,6 +6,7 @@
  * Nothing else is exported: the library is built with hidden visibility.
  */
 #include <dlfcn.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ __asm__(".symver dlsym,dlsym@GLIBC_2.17");
 
 #define PUBLIC __attribute__((visibility("default")))
 
+extern char **environ;
+
 /* The definition we stand in front of, looked up once. */
 static void *next_of(void **slot, const char *name)
 {
@@ -57,7 +60,7 @@ static void *next_of(void **slot, const char *name)
 }
 
 #define ENTRY(ret, name, params)                                              \
-    static void *next_##name;                                                 \
+    __attribute__((unused)) static void *next_##name;                         \
     PUBLIC ret name params
 
 #define NEXT(name, fail)                                                      \
@@ -279,6 +282,68 @@ static void *next_of(void **slot, const char *name)
         return r;                                                             \
     }
 
+/* The exec family and posix_spawn: the new program keeps the library and
+   cowlink's settings, whatever environment it is given (children.c).  via
+   is the call made (execv: execve with environ); args name the
+   environment to pass `env`. */
+#define EXECS(fail, name, params, via, args, envp)                            \
+    ENTRY(int, name, params)                                                  \
+    {                                                                         \
+        struct cow_env e;                                                     \
+        NEXT(via, fail)                                                       \
+        char *const *env = cow_child_env(envp, &e);                           \
+        int r = next args, saved = errno;                                     \
+        cow_child_env_done(&e);                                               \
+        errno = saved;                                                        \
+        return r;                                                             \
+    }
+
+/* execl, execlp, execle: their arguments are a list ending with NULL (and
+   execle's environment after it).  glibc's own call its execve from
+   inside, out of our sight: the list is collected and goes through ours. */
+#define EXECLS(name, via, envp_follows)                                       \
+    ENTRY(int, name, (const char *p, const char *arg, ...))                   \
+    {                                                                         \
+        va_list ap;                                                           \
+        size_t n = 0;                                                         \
+        va_start(ap, arg);                                                    \
+        for (const char *a = arg; a; a = va_arg(ap, const char *))            \
+            n++;                                                              \
+        va_end(ap);                                                           \
+        char *argv[n + 1], *const *env = environ;                             \
+        va_start(ap, arg);                                                    \
+        argv[0] = (char *)arg;                                                \
+        for (size_t i = 1; i <= n; i++) /* the last is the NULL */            \
+            argv[i] = va_arg(ap, char *);                                     \
+        if (envp_follows)                                                     \
+            env = va_arg(ap, char *const *);                                  \
+        va_end(ap);                                                           \
+        return via(p, argv, env);                                             \
+    }
+
+/* posix_spawn's deferred open runs in the child with raw system calls:
+   the name is checked, and a store link made private, when the open is
+   added.  It returns an error number, as posix_spawn would report it. */
+#define ADDOPENS(name)                                                        \
+    ENTRY(int, name, (posix_spawn_file_actions_t *fa, int fd, const char *p, \
+                      int f, mode_t m))                                       \
+    {                                                                         \
+        NEXT(name, ENOSYS)                                                    \
+        int saved = errno, err = cow_before_write(#name, AT_FDCWD, p,         \
+                                                  cow_open_how(f), m);        \
+        errno = saved;                                                        \
+        return err > 0 ? err : next(fa, fd, p, f, m);                         \
+    }
+
+/* open_by_handle_at: a store file opened for writing by its handle. */
+#define HANDLES(name)                                                         \
+    ENTRY(int, name, (int d, struct file_handle *h, int f))                  \
+    {                                                                         \
+        NEXT(name, -1)                                                        \
+        CHECKED(-1, cow_before_handle(d, h, f))                               \
+        return next(d, h, f);                                                 \
+    }
+
 /* clang-format off */
 OPENS(open,           (const char *p, int f, ...),           (p, f, mode),    AT_FDCWD, p)
 OPENS(open64,         (const char *p, int f, ...),           (p, f, mode),    AT_FDCWD, p)
@@ -374,4 +439,17 @@ NAMES(unlink,     (const char *p),                                             (
 NAMES(unlinkat,   (int d, const char *p, int f),                               (d, p, f),           d, p, 0, d, p, DROPS)
 NAMES(remove,     (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, DROPS)
 NAMES(rmdir,      (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, DROPS)
+EXECS(-1, execve,       (const char *p, char *const a[], char *const v[]),             execve,   (p, a, env), v)
+EXECS(-1, execvpe,      (const char *p, char *const a[], char *const v[]),             execvpe,  (p, a, env), v)
+EXECS(-1, fexecve,      (int fd, char *const a[], char *const v[]),                    fexecve,  (fd, a, env), v)
+EXECS(-1, execveat,     (int d, const char *p, char *const a[], char *const v[], int f), execveat, (d, p, a, env, f), v)
+EXECS(-1, execv,        (const char *p, char *const a[]),                              execve,   (p, a, env), environ)
+EXECS(-1, execvp,       (const char *p, char *const a[]),                              execvpe,  (p, a, env), environ)
+EXECLS(execl,  execve,  0)
+EXECLS(execle, execve,  1)
+EXECLS(execlp, execvpe, 0)
+EXECS(ENOSYS, posix_spawn,  (pid_t *pid, const char *p, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at, char *const a[], char *const v[]), posix_spawn,  (pid, p, fa, at, a, env), v)
+EXECS(ENOSYS, posix_spawnp, (pid_t *pid, const char *p, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at, char *const a[], char *const v[]), posix_spawnp, (pid, p, fa, at, a, env), v)
+ADDOPENS(posix_spawn_file_actions_addopen)
+HANDLES(open_by_handle_at)
 /* clang-format on */
