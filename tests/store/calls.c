@@ -15,8 +15,12 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
+#include <spawn.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static const char *name_of(int err)
 {
@@ -243,6 +247,63 @@ static void fill_fd_table(void)
         ;
 }
 
+/* A child started with an environment of its own ({PATH}: no
+   LD_PRELOAD) appends a line to path, started by: execve, execle, vfork
+   then execve, posix_spawn; or addopen, /bin/echo with its output opened
+   by posix_spawn's file action.  "ok", or how it failed. */
+static int child_appends(const char *how, const char *path)
+{
+    static char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    char cmd[PATH_MAX + 32], *sh[] = {"sh", "-c", cmd, NULL}, *echo[] = {"echo", "x", NULL};
+    posix_spawn_file_actions_t fa;
+    volatile pid_t pid = -1;
+    pid_t spawned;
+    volatile int err = 0;
+    int st;
+
+    snprintf(cmd, sizeof cmd, "echo x >>'%s' 2>/dev/null", path);
+    if (!strcmp(how, "execve") && (pid = fork()) == 0)
+        _exit(execve("/bin/sh", sh, env) ? 127 : 0);
+    if (!strcmp(how, "execle") && (pid = fork()) == 0)
+        _exit(execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env) ? 127 : 0);
+    if (!strcmp(how, "vfork") && (pid = vfork()) == 0)
+        _exit(execve("/bin/sh", sh, env) ? 127 : 0);
+    if (!strcmp(how, "spawn"))
+        err = posix_spawn(&spawned, "/bin/sh", NULL, NULL, sh, env), pid = spawned;
+    if (!strcmp(how, "addopen")) {
+        posix_spawn_file_actions_init(&fa);
+        err = posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_APPEND, 0);
+        if (!err)
+            err = posix_spawn(&spawned, "/bin/echo", &fa, NULL, echo, environ), pid = spawned;
+    }
+    if (err || pid < 0) {
+        errno = err ? err : EINVAL;
+        return said(-1);
+    }
+    if (waitpid(pid, &st, 0) < 0)
+        return said(-1);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return said(0);
+    printf("status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return 0;
+}
+
+/* open_by_handle_at for writing, with the handle of what path leads to. */
+static int by_handle(const char *path)
+{
+    struct {
+        struct file_handle h;
+        unsigned char bytes[MAX_HANDLE_SZ];
+    } fh = {.h.handle_bytes = MAX_HANDLE_SZ};
+    int mount_id, mount_fd = open(path, O_RDONLY), fd;
+
+    if (mount_fd < 0 || name_to_handle_at(AT_FDCWD, path, &fh.h, &mount_id, AT_SYMLINK_FOLLOW) < 0)
+        return said(-1);
+    fd = open_by_handle_at(mount_fd, &fh.h, O_WRONLY | O_APPEND);
+    close(mount_fd);
+    return said(write_line(fd));
+}
+
 int main(int argc, char **argv)
 {
     const char *op = argc > 1 ? argv[1] : "", *p = argc > 2 ? argv[2] : "";
@@ -336,6 +397,10 @@ int main(int argc, char **argv)
         return via_dirfd(p, a);
     if (!strcmp(op, "fd"))
         return on_fd(p, a);
+    if (!strcmp(op, "child"))
+        return child_appends(p, a);
+    if (!strcmp(op, "by_handle"))
+        return by_handle(p);
     fprintf(stderr, "calls: unknown call %s\n", op);
     return 2;
 }

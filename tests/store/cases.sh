@@ -353,3 +353,29 @@ WANT_bind_one_path_fd=$NOT_OWNER
 # mount table says it is the store, with no walk of the path.
 own_case outputs_other_underneath '$CALLS append ${STORE%/store}/store-src/pkg/a.txt' 'root-ro:EROFS'
 MODES_outputs_other_underneath=root-ro
+
+# 25. A child started with an environment of its own keeps the library and
+#     cowlink's settings (it appended through the link it inherited into the
+#     store): env -i, Python's subprocess(env=...), execve and execle with a
+#     short list, vfork, posix_spawn with an environment, Rust's
+#     Command::env_clear().  posix_spawn's deferred open (done in the child
+#     with raw system calls) is checked when it is added; open_by_handle_at
+#     for writing of a store file is refused.
+add child_env_i child_python child_execve child_execle child_vfork child_spawn child_addopen
+one child_env_i 'env -i /bin/sh -c "echo x >>a.txt" 2>/dev/null; echo $?' '*:0'
+one child_python "python3 -c 'import subprocess as s; print(s.run([\"/bin/sh\", \"-c\", \"echo x >>a.txt\"], env={\"PATH\": \"/bin\"}, stderr=s.DEVNULL).returncode)'" '*:0'
+for how in execve execle vfork spawn addopen; do
+    one "child_$how" "\$CALLS child $how a.txt" '*:ok'
+done
+for c in env_i python execve execle vfork spawn addopen; do
+    eval "check_child_$c() { is_private a.txt && content a.txt \$'oldx'; }"
+done
+if command -v rustc >/dev/null && rustc -o "$BIN/env_clear" "$HERE/env_clear.rs" 2>/dev/null; then
+    add child_rust_env_clear
+    one child_rust_env_clear '${CALLS%/calls}/env_clear a.txt' '*:0'
+    check_child_rust_env_clear() { is_private a.txt && content a.txt $'oldx'; }
+else
+    echo "SKIP child_rust_env_clear: no rustc"
+fi
+add by_handle
+one by_handle '$CALLS by_handle a.txt' "$NOT_OWNER"
