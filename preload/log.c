@@ -93,6 +93,35 @@ static void hint_once(void)
             (char *)0);
 }
 
+/* The first event of each process also says where the build's outputs,
+   which decide what a store path named directly may be, came from. */
+static void outputs_once(const char *file)
+{
+    static int said_pid;
+    int pid = (int)syscall(SYS_getpid);
+    const char *from = cow_outputs_origin(), *list = cow_outputs_list();
+    struct line l = {.n = 0};
+    char num[24];
+
+    if (__atomic_exchange_n(&said_pid, pid, __ATOMIC_RELAXED) == pid)
+        return;
+    put(&l, "cowlink: outputs pid=");
+    put(&l, cow_num(num, (unsigned long long)pid));
+    put(&l, " prog=");
+    put(&l, program_invocation_short_name);
+    put(&l, " from=");
+    put(&l, from ? from : "none (unknown: every store entry named directly is refused)");
+    if (list) {
+        put(&l, " outputs=");
+        put(&l, list);
+    }
+    put_end(&l);
+    if (file)
+        append_to_log(file, &l);
+    if (cow_verbose())
+        sys_write(2, l.s, l.n);
+}
+
 void cow_event(const char *event, const char *op, const char *path,
                const char *target, unsigned long long bytes, const char *method)
 {
@@ -101,6 +130,7 @@ void cow_event(const char *event, const char *op, const char *path,
     const char *file = cow_log_path();
     int saved = errno;
 
+    outputs_once(file);
     put(&l, "cowlink: event=");
     put(&l, event);
     put(&l, " op=");

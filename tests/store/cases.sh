@@ -379,3 +379,37 @@ else
 fi
 add by_handle
 one by_handle '$CALLS by_handle a.txt' "$NOT_OWNER"
+
+# 26. The build's outputs when COWLINK_OUTPUTS does not name them (the
+#     cowlink command, a derivation without the setup hook): the ones Nix's
+#     environment names ($outputs and each output's variable, or the
+#     "outputs" object of NIX_ATTRS_JSON_FILE), else none, and then every
+#     store entry named directly is refused (SQLite resolves the link and
+#     opens the store path, with its journal beside it).  The first event
+#     of a process says in the log which it is.
+add unknown_outputs_direct unknown_outputs_sqlite nix_outputs_other nix_outputs_own
+add nix_attrs_other nix_attrs_own outputs_logged
+one unknown_outputs_direct '$CALLS append $STORE/pkg/a.txt' "$REFUSED"
+setup_unknown_outputs_sqlite() {
+    base && sqlite3 "$STORE_SRC/pkg/db.sqlite" 'create table t(x); insert into t values(1);' &&
+        link db.sqlite pkg/db.sqlite
+}
+CALL_unknown_outputs_sqlite='sqlite3 db.sqlite "insert into t values(2)" 2>/dev/null; echo $?'
+WANT_unknown_outputs_sqlite='*:8'
+nix_own() { own; printf '{"name": "x", "outputs": {"out": "%s"}}\n' "$STORE/out" >"$W/attrs.json"; }
+for c in nix_outputs_other nix_outputs_own nix_attrs_other nix_attrs_own; do
+    eval "setup_$c() { nix_own; }"
+done
+CALL_nix_outputs_other='outputs="out dev" out=$STORE/out dev=$STORE/out-dev $CALLS append $STORE/pkg/a.txt'
+WANT_nix_outputs_other=$REFUSED
+CALL_nix_outputs_own='outputs="out dev" out=$STORE/out dev=$STORE/out-dev $CALLS append $STORE/out/ro.txt'
+BITES_nix_outputs_own=no # the build's own output behaves as without cowlink
+CALL_nix_attrs_other='NIX_ATTRS_JSON_FILE=attrs.json out=$STORE/pkg $CALLS append $STORE/pkg/a.txt'
+WANT_nix_attrs_other=$REFUSED
+CALL_nix_attrs_own='NIX_ATTRS_JSON_FILE=attrs.json $CALLS append $STORE/out/ro.txt'
+BITES_nix_attrs_own=no
+one outputs_logged '$CALLS append a.txt' '*:ok'
+check_outputs_logged() {
+    grep -q "^cowlink: outputs pid=[0-9]* prog=calls from=none (unknown" "$LOG" ||
+        { echo "  log: $(cat "$LOG" 2>/dev/null)"; return 1; }
+}

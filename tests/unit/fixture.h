@@ -102,6 +102,12 @@ __attribute__((unused)) static void fixture_init(void)
     mkdir(at("store/pkg"), 0755);
     mkdir(at("work"), 0755);
     setenv("COWLINK_STORE", at("store"), 1);
+    /* No outputs from the environment the tests run in (a nix-shell). */
+    unsetenv("COWLINK_OUTPUTS");
+    unsetenv("outputs");
+    unsetenv("out");
+    unsetenv("NIX_ATTRS_JSON_FILE");
+    unsetenv("NIX_ATTRS_SH_FILE");
 }
 
 /* Before the library's constructor reads COWLINK_STORE. */

@@ -107,14 +107,17 @@ static void link_inside_the_store_is_inside(void **state)
     assert_string_equal(l.target, at("store/pkg/b.rmeta"));
 }
 
-/* A store path named directly is the caller's business (a builder's $out). */
-static void store_path_named_directly_is_plain(void **state)
+/* A store path named directly, with the build's outputs unknown (no
+   COWLINK_OUTPUTS, no Nix environment): the whole store is protected
+   (SQLite opens the store path a link leads to, by that name). */
+static void store_path_named_directly_is_store(void **state)
 {
     struct cow_link l;
     (void)state;
-    assert_int_equal(kind_of("store/pkg/a.rlib", 1, &l), COW_PLAIN);
-    assert_int_equal(kind_of("store/pkg/./a.rlib", 1, &l), COW_PLAIN);
-    assert_int_equal(kind_of("store/pkg/new", 0, &l), COW_PLAIN);
+    assert_int_equal(kind_of("store/pkg/a.rlib", 1, &l), COW_STORE);
+    assert_int_equal(kind_of("store/pkg/./a.rlib", 1, &l), COW_STORE);
+    assert_int_equal(kind_of("store/pkg/new", 0, &l), COW_STORE);
+    assert_int_equal(kind_of("work/new", 0, &l), COW_PLAIN);
 }
 
 /* A link to a store directory, or to the store itself, is a link: the
@@ -292,7 +295,7 @@ int main(void)
         cmocka_unit_test(through_directory_link),
         cmocka_unit_test(below_a_directory_link_is_inside),
         cmocka_unit_test(link_inside_the_store_is_inside),
-        cmocka_unit_test(store_path_named_directly_is_plain),
+        cmocka_unit_test(store_path_named_directly_is_store),
         cmocka_unit_test(link_to_a_store_directory),
         cmocka_unit_test(the_cheap_check),
         cmocka_unit_test(descriptors),
