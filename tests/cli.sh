@@ -70,6 +70,20 @@ want="$BUILD/libcowlink.so:$T/earlier.so $T"
 [ "$got" = "$want" ] && pass "LD_PRELOAD and COWLINK_STORE set, older entries kept" ||
     fail "environment: got '$got', want '$want'"
 
+# A child started with an environment of its own keeps the library first
+# and the settings this process runs with, unless its environment turns
+# cowlink off (COWLINK=0); a setting it gives itself is its own.
+child_env() {
+    local got want=$1
+    shift
+    got=$("$cow" --store "$T/store" --log "$T/log" "$@" 2>/dev/null | no_asan)
+    [ "$got" = "$want" ] && pass "child environment: $*" || fail "child environment: $*: got '$got', want '$want'"
+}
+child_env "$BUILD/libcowlink.so $T/store $T/log" env -i sh -c 'echo "$LD_PRELOAD $COWLINK_STORE $COWLINK_LOG"'
+child_env "$BUILD/libcowlink.so:$T/x.so" env -i LD_PRELOAD="$T/x.so" sh -c 'echo "$LD_PRELOAD"'
+child_env "[]" env -i COWLINK=0 sh -c 'echo "[$LD_PRELOAD$COWLINK_STORE]"'
+child_env "/other" env -i COWLINK_STORE=/other sh -c 'echo "$COWLINK_STORE"'
+
 # Every variable the library or the command reads is documented.
 vars=$(grep -ho 'getenv("[A-Z_]*")' "$repo"/preload/*.c | sed 's/getenv("\(.*\)")/\1/' | sort -u)
 "$cow" --help >"$T/help"
