@@ -12,7 +12,11 @@
  * of each unit directory (build/PKG/HASH/.lock), which cargo opens for
  * writing at every build: a link there would be copied by every build.
  * DEST's missing parents are created (crane's `mkdir -p`), so a nested
- * CARGO_TARGET_DIR such as target/foo works.
+ * CARGO_TARGET_DIR such as target/foo works.  DEST must lie outside the
+ * store, whatever links lead there: it is checked by identity (its nearest
+ * existing directory and the DEST opened are walked up by "..", each
+ * compared with the store directories), before anything is created and
+ * before anything is placed in it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -149,6 +153,91 @@ static int mirror_dir(struct walk *w, int src, int dest)
     return r;
 }
 
+/* Is st one of the store directories (COWLINK_STORE, else NIX_STORE, else
+   /nix/store, as the library reads them)? */
+static int is_store_dir(const struct stat *st)
+{
+    const char *list = getenv("COWLINK_STORE"), *p;
+    char dir[PATH_MAX];
+    struct stat s;
+    size_t len;
+
+    if (!list || !*list)
+        list = getenv("NIX_STORE");
+    if (!list || !*list)
+        list = "/nix/store";
+    for (p = list; *p; p += len + (p[len] == ':')) {
+        len = strcspn(p, ":");
+        if (len == 0 || len >= sizeof dir)
+            continue;
+        memcpy(dir, p, len);
+        dir[len] = 0;
+        if (stat(dir, &s) == 0 && s.st_dev == st->st_dev && s.st_ino == st->st_ino)
+            return 1;
+    }
+    return 0;
+}
+
+/* Is the directory open as fd a store directory or inside one?  Walked up
+   by "..", each directory compared by identity; a walk that cannot finish
+   answers yes. */
+static int in_a_store(int fd)
+{
+    struct stat st, up;
+    int cur = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), parent;
+
+    for (int depth = 0; cur >= 0 && depth < PATH_MAX / 2; depth++) {
+        if (fstat(cur, &st) != 0 || is_store_dir(&st))
+            break;
+        parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        close(cur);
+        cur = parent;
+        if (cur < 0 || fstat(cur, &up) != 0)
+            break;
+        if (up.st_dev == st.st_dev && up.st_ino == st.st_ino)
+            return close(cur), 0; /* the root */
+    }
+    if (cur >= 0)
+        close(cur);
+    return 1;
+}
+
+/* DEST's nearest existing directory, links followed, lies in a store. */
+static int dest_in_a_store(const char *dest)
+{
+    char path[PATH_MAX], *slash;
+    int fd, in;
+
+    if (strlen(dest) >= PATH_MAX)
+        return 0; /* ENAMETOOLONG from mkdir, before anything is created */
+    strcpy(path, dest);
+    while ((fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        slash = strrchr(path, '/');
+        if (!slash)
+            strcpy(path, ".");
+        else if (slash == path)
+            strcpy(path, "/");
+        else
+            *slash = 0;
+        if (!strcmp(path, ".") || !strcmp(path, "/")) {
+            fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            break;
+        }
+    }
+    in = fd < 0 || in_a_store(fd);
+    if (fd >= 0)
+        close(fd);
+    return in;
+}
+
+static int refuse_store_dest(const char *dest_arg)
+{
+    fprintf(stderr, "cowlink inherit: %s: refused: it lies in the store (through a link to a "
+                    "store directory, or named directly)\n",
+            dest_arg);
+    return 2;
+}
+
 /* mkdir -p: DEST and every missing directory above it. */
 static int make_dirs(const char *dest)
 {
@@ -203,6 +292,8 @@ int cow_inherit(const char *src_arg, const char *dest_arg)
         fprintf(stderr, "cowlink inherit: %s is inside %s\n", dest_arg, src_arg);
         return close(src), 2;
     }
+    if (dest_in_a_store(dest_arg))
+        return close(src), refuse_store_dest(dest_arg);
     if (make_dirs(dest_arg) != 0) {
         fprintf(stderr, "cowlink inherit: %s: %s\n", dest_arg, strerror(errno));
         return close(src), 2;
@@ -213,6 +304,8 @@ int cow_inherit(const char *src_arg, const char *dest_arg)
                 errno == ENOTDIR ? "a file is in the way of a directory" : strerror(errno));
         return close(src), 2;
     }
+    if (in_a_store(dest)) /* swapped for a link since it was looked at */
+        return close(dest), close(src), refuse_store_dest(dest_arg);
     w.src_len = n;
     snprintf(w.dest, sizeof w.dest, "%s", dest_arg);
     if (w.dest[strlen(w.dest) - 1] == '/' && strlen(w.dest) > 1)

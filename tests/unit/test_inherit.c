@@ -84,6 +84,27 @@ static void refuses_bad_input(void **state)
     assert_int_equal(cow_inherit(at("store/target"), at("work/t5/below")), 2);
 }
 
+/* DEST, or a parent of it, is a link to a store directory, or DEST is
+   named in the store: refused before anything is created there (as root
+   on a writable store, the old command filled it). */
+static void refuses_a_store_dest(void **state)
+{
+    int before;
+    (void)state;
+    mkdir(at("store/pkg/inner"), 0755);
+    put_link(at("store/pkg"), "work/pkgdir");
+    put_link(at("store"), "work/storelink");
+    before = count_named("store/pkg", "");
+    assert_int_equal(cow_inherit(at("store/target"), at("work/pkgdir")), 2);
+    assert_int_equal(cow_inherit(at("store/target"), at("work/pkgdir/")), 2);
+    assert_int_equal(cow_inherit(at("store/target"), at("work/pkgdir/new/t")), 2);
+    assert_int_equal(cow_inherit(at("store/target"), at("work/pkgdir/inner")), 2);
+    assert_int_equal(cow_inherit(at("store/target"), at("work/storelink/pkg/t")), 2);
+    assert_int_equal(cow_inherit(at("store/target"), at("store/pkg/t")), 2);
+    assert_int_equal(count_named("store/pkg", ""), before);
+    assert_int_equal(count_named("store/pkg/inner", ""), 2); /* . and .. */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -92,6 +113,7 @@ int main(void)
         cmocka_unit_test(merges_into_existing),
         cmocka_unit_test(creates_missing_parents),
         cmocka_unit_test(refuses_bad_input),
+        cmocka_unit_test(refuses_a_store_dest),
     };
     int failed;
 
