@@ -67,13 +67,92 @@ void cow_say(const char *first, ...)
     errno = saved;
 }
 
+/* Is the directory open as fd a store directory or inside one?  Walked up
+   by "..", each compared by identity with the store directories; then,
+   for a store seen under another path (a bind mount) and for the build's
+   own outputs, what its name says (cow_fd_in_store).  A walk that cannot
+   finish answers yes. */
+static int dir_in_store(int fd)
+{
+    struct stat st, up;
+    char target[PATH_MAX];
+    int cur = sys_openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), parent, below = 1;
+
+    for (int depth = 0; cur >= 0 && depth < PATH_MAX / 2; depth++) {
+        if (sys_fstat(cur, &st) < 0 || cow_store_root(st.st_dev, st.st_ino))
+            break;
+        parent = sys_openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        sys_close(cur);
+        cur = parent;
+        if (cur < 0 || sys_fstat(cur, &up) < 0)
+            break;
+        if (up.st_dev == st.st_dev && up.st_ino == st.st_ino) {
+            below = 0; /* the root, and no store on the way */
+            break;
+        }
+    }
+    if (cur >= 0)
+        sys_close(cur);
+    if (below && cow_outputs_list() && cow_fd_in_store(fd, target) == 0)
+        return 0; /* in one of the build's own outputs */
+    return below || cow_fd_in_store(fd, target) != 0;
+}
+
+/* A log name that is a link (/dev/stderr is one) is followed only to a
+   file that exists, and outside the store: it is looked at by descriptor,
+   then that very file is opened again through /proc. */
+static int open_linked(int dirfd, const char *name)
+{
+    char target[PATH_MAX], proc[40] = "/proc/self/fd/", num[24];
+    int at = sys_openat(dirfd, name, O_PATH | O_CLOEXEC, 0), fd = -1;
+
+    if (at < 0)
+        return -1;
+    if (cow_fd_in_store(at, target) == 0) {
+        strcat(proc, cow_num(num, (unsigned long long)at));
+        fd = sys_openat(AT_FDCWD, proc, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY, 0);
+    } else {
+        errno = ELOOP;
+    }
+    sys_close(at);
+    return fd;
+}
+
+/* The log is opened again at each event, by its absolute name: a name
+   that is, or has become, a link to a store file is not followed, and a
+   directory that lies in a store (swapped for a link to one since) is not
+   written. */
 static void append_to_log(const char *file, const struct line *l)
 {
-    int fd = sys_openat(AT_FDCWD, file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-                        0666);
+    static int warned_pid;
+    char dir[PATH_MAX];
+    const char *name = strrchr(file, '/') + 1;
+    size_t len = (size_t)(name - file) - 1;
+    int dirfd, fd = -1, pid;
 
-    if (fd < 0)
+    memcpy(dir, file, len ? len : 1);
+    dir[len ? len : 1] = 0;
+    dirfd = sys_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    if (dirfd < 0)
         return;
+    if (dir_in_store(dirfd))
+        errno = EROFS;
+    else if ((fd = sys_openat(dirfd, name,
+                              O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+                              0666)) < 0 &&
+             errno == ELOOP)
+        fd = open_linked(dirfd, name);
+    sys_close(dirfd);
+    if (fd < 0) {
+        pid = (int)syscall(SYS_getpid);
+        if ((errno == ELOOP || errno == EROFS) &&
+            __atomic_exchange_n(&warned_pid, pid, __ATOMIC_RELAXED) != pid)
+            cow_say("not writing the log ", file,
+                    errno == ELOOP ? ": its name is a symlink to a store file"
+                                   : ": its directory lies in the store",
+                    (char *)0);
+        return;
+    }
     sys_write(fd, l->s, l->n);
     sys_close(fd);
 }

@@ -304,6 +304,21 @@ static int by_handle(const char *path)
     return said(write_line(fd));
 }
 
+/* COWLINK_LOG's name (or its directory) becomes a link into the store
+   between two writes through store links, each an event for the log.
+   The second write's result. */
+static int log_turns(const char *log, const char *target, const char *first, const char *second)
+{
+    char away[PATH_MAX];
+
+    if (write_line(open(first, O_WRONLY | O_APPEND)) < 0)
+        return said(-1);
+    snprintf(away, sizeof away, "%s.away", log);
+    if ((rename(log, away) < 0 && errno != ENOENT) || symlink(target, log) < 0)
+        return said(-1);
+    return said(write_line(open(second, O_WRONLY | O_APPEND)));
+}
+
 int main(int argc, char **argv)
 {
     const char *op = argc > 1 ? argv[1] : "", *p = argc > 2 ? argv[2] : "";
@@ -401,6 +416,8 @@ int main(int argc, char **argv)
         return child_appends(p, a);
     if (!strcmp(op, "by_handle"))
         return by_handle(p);
+    if (!strcmp(op, "log_turns") && argc == 6)
+        return log_turns(p, a, b, argv[5]);
     fprintf(stderr, "calls: unknown call %s\n", op);
     return 2;
 }

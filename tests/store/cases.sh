@@ -413,3 +413,17 @@ check_outputs_logged() {
     grep -q "^cowlink: outputs pid=[0-9]* prog=calls from=none (unknown" "$LOG" ||
         { echo "  log: $(cat "$LOG" 2>/dev/null)"; return 1; }
 }
+
+# 27. cowlink's own writes obey its rule: the log, opened at each event,
+#     is not written through its name once it has become a link to a store
+#     file, nor in its directory once that has become a link to a store
+#     directory (root on a writable store: the old library wrote both).
+add log_name_turns_link log_dir_turns_link log_to_stderr
+one log_name_turns_link 'COWLINK_LOG=$PWD/ev.log $CALLS log_turns ev.log $STORE/pkg/b.txt a.txt x.attr' '*:ok'
+setup_log_dir_turns_link() { base; mkdir -p "$W/logs"; }
+CALL_log_dir_turns_link='COWLINK_LOG=$PWD/logs/ev.log $CALLS log_turns logs $STORE/pkg a.txt x.attr'
+WANT_log_dir_turns_link='*:ok'
+check_log_name_turns_link() { is_private a.txt && is_private x.attr && grep -q "not writing the log" "$T/stderr"; }
+check_log_dir_turns_link() { check_log_name_turns_link; }
+# A log name that is a link outside the store is still followed.
+one log_to_stderr 'COWLINK_LOG=/dev/stderr $CALLS append a.txt 2>&1 | grep -c "event=copy"' '*:1'
