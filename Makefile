@@ -28,7 +28,7 @@ INTEGRATION_CASES = $(filter-out cargo_rebuild,$(shell sed -n '/^CASES="/,/"$$/p
 endif
 BUILD ?= build
 
-CORE = config classify copy lock materialize log hooks views children handles outputs
+CORE = config classify copy lock materialize log hooks views children handles outputs signals
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
 UNIT = config classify lock materialize copy inherit views outputs
@@ -152,7 +152,8 @@ FUZZ_CC ?= clang-14
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ipreload \
-		-o $(BUILD)/fuzz/classify tests/fuzz/classify_fuzz.c preload/classify.c preload/config.c preload/log.c
+		-o $(BUILD)/fuzz/classify tests/fuzz/classify_fuzz.c preload/classify.c preload/config.c preload/log.c \
+		preload/outputs.c preload/signals.c
 	@bash tests/fuzz/run.sh $(BUILD) $(FUZZ_TIME)
 
 # A new Debian 12 chroot per order, ../shared beside the clone, timed (root):

@@ -297,15 +297,22 @@ static void read_aliases(void)
 }
 
 /* Is path below a mount that shows store entries?  The mount table is
-   read by the first thread that asks; the others wait for it. */
+   read by the first thread that asks; the others wait for it.  No signal
+   handler runs while it is read: one that jumped out would leave it
+   "being read" for every later caller (signals.c). */
 static int in_alias(const char *path)
 {
+    struct cow_signals held;
     int expected = 0;
 
-    if (__atomic_compare_exchange_n(&aliases_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE)) {
-        read_aliases();
-        __atomic_store_n(&aliases_state, 2, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) != 2) { /* once */
+        cow_signals_hold(&held, 0);
+        if (__atomic_compare_exchange_n(&aliases_state, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            read_aliases();
+            __atomic_store_n(&aliases_state, 2, __ATOMIC_RELEASE);
+        }
+        cow_signals_release(&held);
     }
     while (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) != 2)
         syscall(SYS_sched_yield);

@@ -13,7 +13,9 @@
 #include "cowlink.h"
 #include "sys.h"
 
-#define CHUNK 0x40000000L /* per call; the kernel caps it anyway */
+/* Per call: a copy stops between chunks for a signal the caller waits
+   for (signals.c), so a chunk is what the caller may wait. */
+#define CHUNK (8L << 20)
 
 const char *const cow_method_name[COW_METHODS] = {
     "reflink", "copy_file_range", "sendfile", "read_write",
@@ -54,6 +56,8 @@ static int kernel_loop(int method, int in, int out, unsigned long long len,
         size_t want = (size_t)at_most(CHUNK, len - *bytes);
         if (want == 0)
             return 0;
+        if (cow_signals_waiting())
+            return EINTR;
         if (method == COW_COPY_RANGE)
             got = syscall(SYS_copy_file_range, in, NULL, out, NULL, want, 0);
         else
@@ -93,10 +97,12 @@ static int read_write(int in, int out, unsigned long long len, unsigned long lon
     int err;
 
     *bytes = 0;
-    for (;;) {
+    for (unsigned long chunks = 0;; chunks++) {
         size_t want = (size_t)at_most(sizeof buf, len - *bytes);
         if (want == 0)
             return 0;
+        if (chunks % (CHUNK / sizeof buf) == 0 && cow_signals_waiting())
+            return EINTR;
         got = sys_read(in, buf, want);
         if (got < 0 && errno == EINTR)
             continue;

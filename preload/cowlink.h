@@ -144,6 +144,16 @@ void cow_child_env_done(struct cow_env *e);
 struct file_handle;
 int cow_before_handle(int mount_fd, struct file_handle *handle, int flags);
 
+/* signals.c: asynchronous signals held off around what a handler could
+   abandon or wait on */
+struct cow_signals {
+    unsigned long long saved; /* the caller's mask */
+    const unsigned long long *outer;
+};
+void cow_signals_hold(struct cow_signals *s, int stop_for_them);
+void cow_signals_release(struct cow_signals *s);
+int cow_signals_waiting(void);
+
 /* log.c */
 void cow_say(const char *first, ...);      /* one line on stderr */
 void cow_event(const char *event, const char *op, const char *path,

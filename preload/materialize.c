@@ -338,15 +338,24 @@ static int attempt(struct job *j)
 int cow_materialize(const char *op, int dirfd, const char *path, int how,
                     mode_t create_mode)
 {
+    struct cow_signals held;
     struct job j;
     char why[64];
-    int err;
+    int err, stops = 0;
 
     for (int tries = 0; tries < 10; tries++) {
         j = (struct job){.op = op, .path = path, .dirfd = dirfd, .how = how,
                          .create_mode = create_mode, .dir = {-1, -1}, .src = -1, .tmp = -1,
                          .method = -1};
+        /* No handler runs while the directory is locked (signals.c); a
+           copy stops for one at most 3 times, then goes to its end. */
+        cow_signals_hold(&held, stops < 3);
         err = attempt(&j);
+        cow_signals_release(&held); /* a pending handler runs here */
+        if (err == EINTR && j.method >= 0 && stops++ < 3) {
+            tries--; /* stopped for a signal: nothing changed, again */
+            continue;
+        }
         if (err || !j.replaced)
             break;
     }
