@@ -18,10 +18,20 @@
  *                              handler
  *   races _Fork-in-fork SMALL  a child made by _Fork() while another thread
  *                              is inside fork() writes SMALL
+ *   races jump BIG SMALL       a signal handler jumps (siglongjmp) out of the
+ *                              write that copies BIG; then another process
+ *                              writes SMALL, in the same directory
+ *   races handler-spawn BIG SMALL  a signal handler, run while BIG is being
+ *                              copied, forks a program that writes SMALL and
+ *                              waits for it
+ *   races mount-jump SMALL     300 children each jump out of their first
+ *                              write (which reads the mount table) after a
+ *                              different delay, then write SMALL
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -303,13 +313,138 @@ static int Fork_in_fork(const char *small)
     return puts("ok") < 0;
 }
 
+static sigjmp_buf jump;
+
+static void jump_out(int sig)
+{
+    (void)sig;
+    siglongjmp(jump, 1);
+}
+
+/* SIGUSR1 for the main thread in 20 ms, from a thread of its own. */
+static pthread_t main_thread;
+
+static void *signal_main(void *arg)
+{
+    (void)arg;
+    usleep(20000);
+    pthread_kill(main_thread, SIGUSR1);
+    return NULL;
+}
+
+static pthread_t signal_soon(void)
+{
+    pthread_t t;
+
+    main_thread = pthread_self();
+    pthread_create(&t, NULL, signal_main, NULL);
+    return t;
+}
+
+/* Another process writes small; a wait for a lock left taken ends in 20 s. */
+static int other_process_writes(const char *small)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        alarm(20);
+        _exit(append(small, "child\n"));
+    }
+    return child_status(pid);
+}
+
+static pthread_t signaller; /* kept across the jump */
+
+static int jump_out_of_write(const char *big, const char *small)
+{
+    int err;
+
+    signal(SIGUSR1, jump_out);
+    if (!sigsetjmp(jump, 1)) {
+        signaller = signal_soon();
+        append(big, "big\n");
+        for (;;)
+            pause(); /* the copy was quicker than 20 ms: the jump comes here */
+    }
+    pthread_join(signaller, NULL);
+    if ((err = other_process_writes(small)))
+        return failed("the other process's write, after the jump", err);
+    return puts("ok") < 0;
+}
+
+static const char *self_path;
+
+/* Fork a program that writes handler_path, and wait for it. */
+static void spawn_and_wait(int sig)
+{
+    pid_t pid = fork();
+
+    (void)sig;
+    if (pid == 0) {
+        execl(self_path, self_path, "append", handler_path, (char *)NULL);
+        _exit(127);
+    }
+    handler_err = child_status(pid);
+}
+
+static int handler_spawns(const char *self, const char *big, const char *small)
+{
+    pthread_t t;
+    int err;
+
+    self_path = self;
+    handler_path = small;
+    signal(SIGUSR1, spawn_and_wait);
+    t = signal_soon();
+    err = append(big, "big\n");
+    pthread_join(t, NULL);
+    if (err)
+        return failed("the write", err);
+    if (handler_err < 0)
+        return failed("the handler did not run", EINVAL);
+    if (handler_err)
+        return failed("the program the handler ran", handler_err);
+    return puts("ok") < 0;
+}
+
+/* The first write of a process reads the mount table (with the build's
+   outputs set, to know a name with no symlink on the way); a jump out of
+   it at some point must leave every later write able to go on. */
+static int jump_in_first_write(const char *small)
+{
+    int err;
+
+    for (int i = 0; i < 300; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            struct itimerval t = {.it_value = {.tv_usec = 1 + i * 3}};
+            signal(SIGALRM, jump_out);
+            if (!sigsetjmp(jump, 1)) {
+                setitimer(ITIMER_REAL, &t, NULL);
+                close(open("plain", O_WRONLY | O_CREAT | O_APPEND, 0644));
+                for (;;)
+                    pause();
+            }
+            signal(SIGALRM, SIG_DFL);
+            alarm(10); /* a write that spins dies */
+            close(open("plain", O_WRONLY | O_APPEND));
+            _exit(append(small, "child\n"));
+        }
+        if ((err = child_status(pid)))
+            return failed("a write after a jump out of the first one", err);
+    }
+    return puts("ok") < 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *op = argc > 1 ? argv[1] : "";
 
     alarm(60); /* a hang is a failure */
-    if (!strcmp(op, "append") && argc == 3)
+    if (!strcmp(op, "append") && argc == 3) {
+        alarm(20); /* a wait for a lock its parent holds ends */
         return append(argv[2], "spawned\n");
+    }
     if (!strcmp(op, "fork") && argc == 4)
         return during_fork(argv[2], argv[3]);
     if (!strcmp(op, "spawn") && argc == 4)
@@ -326,7 +461,14 @@ int main(int argc, char **argv)
         return during_Fork(argv[2], argv[3]);
     if (!strcmp(op, "_Fork-in-fork") && argc == 3)
         return Fork_in_fork(argv[2]);
+    if (!strcmp(op, "jump") && argc == 4)
+        return jump_out_of_write(argv[2], argv[3]);
+    if (!strcmp(op, "handler-spawn") && argc == 4)
+        return handler_spawns(argv[0], argv[2], argv[3]);
+    if (!strcmp(op, "mount-jump") && argc == 3)
+        return jump_in_first_write(argv[2]);
     fputs("usage: races fork|spawn|signal|_Fork BIG SMALL | replaced BIG | forks SMALL...\n"
-          "       races fork-signal|_Fork-in-fork SMALL\n", stderr);
+          "       races fork-signal|_Fork-in-fork|mount-jump SMALL\n"
+          "       races jump|handler-spawn BIG SMALL\n", stderr);
     return 2;
 }

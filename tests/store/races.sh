@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes through store links racing fork, _Fork, posix_spawn, a signal
-# handler (on its own or inside fork) and a program that does not use
-# cowlink (races.c), as nobody and as root on a writable store.  Without the library the writes fail or change the store;
+# handler (on its own or inside fork; jumping out of a write, or forking a
+# program that writes the same directory and waiting for it) and a program
+# that does not use cowlink (races.c), as nobody and as root on a writable store.  Without the library the writes fail or change the store;
 # with it every write must go through within the timeout (a hang fails),
 # leave the right content and leave the store unchanged.
 #   bash tests/store/races.sh BUILD_DIR
@@ -11,7 +12,7 @@ BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../integration/lib.sh"
 cc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -o "$BIN/races" "$HERE/races.c" || exit 1
-export RACES=$BIN/races
+export RACES=$BIN/races STORE
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "PASS $MODE $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $MODE $1${2:+: $2}"; }
@@ -27,7 +28,9 @@ setup() {
 }
 lines() { grep -c "^$2\$" "$W/$1" 2>/dev/null; }
 
-# name | command | what must hold with the library
+# name | command | what must hold with the library.  mount-jump: no
+# COWLINK_LOG (checking the log reads the mount table at start) and the
+# outputs set, so that the first write of each child reads it.
 scenarios=(
     'fork|$RACES fork big small|is_private big && is_private small && [ "$(lines small child)" = 1 ]'
     'spawn|$RACES spawn big small|is_private big && is_private small && [ "$(lines small spawned)" = 1 ]'
@@ -37,6 +40,9 @@ scenarios=(
     'fork-signal|$RACES fork-signal small|is_private small && [ "$(lines small handler)" = 1 ]'
     '_Fork|$RACES _Fork big small|is_private big && is_private small && [ "$(lines small child)" = 1 ]'
     '_Fork-in-fork|$RACES _Fork-in-fork small|is_private small && [ "$(lines small child)" = 1 ]'
+    'jump|$RACES jump big small|is_private small && [ "$(lines small child)" = 1 ] && no_temp'
+    'handler-spawn|$RACES handler-spawn big small|is_private big && is_private small && [ "$(lines small spawned)" = 1 ] && no_temp'
+    'mount-jump|env -u COWLINK_LOG COWLINK_OUTPUTS=$STORE/out $RACES mount-jump small|is_private small && [ "$(lines small child)" = 300 ]'
 )
 
 for mode in nobody root-rw; do
