@@ -180,8 +180,13 @@ char *const *cow_child_env(char *const *envp, struct cow_env *e)
         return envp;
     if (!(preload && self_in(preload)))
         len = kept.preload_len + 1 + (preload ? strlen(preload) + 1 : 0);
-    if (!(out = room(e, n + SETTINGS + 2, len)))
-        return envp; /* no memory: the call itself would hardly do better */
+    if (!(out = room(e, n + SETTINGS + 2, len))) {
+        /* Fail closed: the child would run without the library. */
+        cow_say("not starting a program without the library: no memory for its environment",
+                (char *)0);
+        errno = ENOMEM;
+        return NULL;
+    }
     for (size_t i = 0; i < n; i++)
         if (!len || !names_var(envp[i], "LD_PRELOAD", 10))
             out[k++] = envp[i];

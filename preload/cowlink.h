@@ -137,7 +137,7 @@ struct cow_env {
     size_t map_len;
     _Alignas(sizeof(char *)) char arena[8192];
 };
-char *const *cow_child_env(char *const *envp, struct cow_env *e);
+char *const *cow_child_env(char *const *envp, struct cow_env *e); /* NULL: ENOMEM */
 void cow_child_env_done(struct cow_env *e);
 
 /* handles.c: open_by_handle_at */

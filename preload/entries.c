@@ -292,6 +292,8 @@ static void *next_of(void **slot, const char *name)
         struct cow_env e;                                                     \
         NEXT(via, fail)                                                       \
         char *const *env = cow_child_env(envp, &e);                           \
+        if (!env) /* ENOMEM: exec fails with -1, posix_spawn returns it */    \
+            return (fail) < 0 ? -1 : ENOMEM;                                  \
         int r = next args, saved = errno;                                     \
         cow_child_env_done(&e);                                               \
         errno = saved;                                                        \

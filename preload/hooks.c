@@ -248,7 +248,12 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
         errno = saved;
         return cow_before_fd(op, dirfd, how);
     }
+    errno = 0;
     if (!cow_has_links(dirfd, path, follow)) {
+        if (errno == EFAULT) { /* a bad pointer: the kernel's own EFAULT */
+            errno = saved;
+            return 0;
+        }
         /* No symlink on the way from dirfd: the caller's business, unless
            the build's outputs are known and the path is a store entry
            outside them (however dirfd was reached: mkdir -p $out works
