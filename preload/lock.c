@@ -14,9 +14,13 @@
  *    which frees the description whoever else holds a copy, before the
  *    descriptor is closed; and everything recorded here carries the pid of
  *    its process, so that a child takes what its parent left for stale.
- *  - a signal handler that writes another link of the same directory
- *    while its thread holds the lock would wait for itself.  The thread
- *    already excludes everyone else, so the handler goes on without it.
+ *  - a signal handler that ran while its thread holds the lock could jump
+ *    out and leave it taken, or start a program writing the same
+ *    directory and wait for it: so asynchronous signals are held off from
+ *    before the lock to after its release (materialize.c, signals.c).  A
+ *    synchronous one (a fault) cannot be held off; should its handler
+ *    write another link of the same directory, the thread already
+ *    excludes everyone else, so the handler goes on without the lock.
  *    A handler that writes while its own thread is inside fork (the gate
  *    shut by that very thread) goes through the gate likewise: the fork
  *    cannot go on before the handler returns.
