@@ -427,3 +427,8 @@ check_log_name_turns_link() { is_private a.txt && is_private x.attr && grep -q "
 check_log_dir_turns_link() { check_log_name_turns_link; }
 # A log name that is a link outside the store is still followed.
 one log_to_stderr 'COWLINK_LOG=/dev/stderr $CALLS append a.txt 2>&1 | grep -c "event=copy"' '*:1'
+# posix_spawn's deferred open below a link to a store directory: refused
+# when it is added (its error number returned, as posix_spawn reports the
+# child's failed open).
+add child_addopen_below_dirlink
+one child_addopen_below_dirlink '$CALLS child addopen pkgdir/a.txt' "$REFUSED"
