@@ -31,7 +31,7 @@ BUILD ?= build
 CORE = config classify copy lock materialize log hooks views children handles outputs signals
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
-UNIT = config classify lock materialize copy inherit views outputs
+UNIT = config classify lock materialize copy inherit views outputs children
 UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
 
 all: $(BUILD)/libcowlink.so $(BUILD)/cowlink
