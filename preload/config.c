@@ -474,10 +474,12 @@ static void read_config(void)
         cfg.outputs_set = 1;
         cfg.outputs_from = cow_outputs_from_nix(add_output);
     }
-    for (int i = 0; i < cfg.noutputs; i++) {
+    for (int i = 0, len = 0; i < cfg.noutputs; i++) { /* for children.c */
+        size_t n = strlen(cfg.output[i][0]);
         if (i)
-            strcat(cfg.outputs_list, ":");
-        strcat(cfg.outputs_list, cfg.output[i][0]);
+            cfg.outputs_list[len++] = ':';
+        memcpy(cfg.outputs_list + len, cfg.output[i][0], n + 1);
+        len += (int)n;
     }
     /* The log is written with raw calls: it must not be a store file. */
     if (cfg.log[0] == '/') {
