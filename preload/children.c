@@ -32,7 +32,7 @@ __asm__(".symver dladdr,dladdr@GLIBC_2.17");
 #endif
 
 #define PRELOAD_MAX (2 * PATH_MAX)   /* what goes first in LD_PRELOAD */
-#define SETTINGS 4
+#define SETTINGS 5
 #define SETTING_MAX (16 * PATH_MAX + 64) /* COWLINK_OUTPUTS: 16 outputs */
 
 static struct {
@@ -44,8 +44,10 @@ static struct {
     char setting[SETTINGS][SETTING_MAX]; /* "COWLINK_X=value", or empty */
 } kept;
 
+/* The last is for a sanitized build only, whose ASan runtime comes
+   before the library: the options the cowlink command gave it. */
 static const char *const names[SETTINGS] = {
-    "COWLINK_STORE", "COWLINK_OUTPUTS", "COWLINK_LOG", "COWLINK_VERBOSE",
+    "COWLINK_STORE", "COWLINK_OUTPUTS", "COWLINK_LOG", "COWLINK_VERBOSE", "ASAN_OPTIONS",
 };
 
 /* Is entry (len bytes, from an LD_PRELOAD list) this library? */
@@ -124,6 +126,7 @@ __attribute__((constructor)) static void keep_settings(void)
     keep_setting(1, cow_outputs_list());
     keep_setting(2, cow_log_path());
     keep_setting(3, cow_verbose() ? "1" : NULL);
+    keep_setting(4, strcmp(kept.preload + 11, kept.self_abs) ? getenv("ASAN_OPTIONS") : NULL);
     kept.ready = 1;
 }
 
