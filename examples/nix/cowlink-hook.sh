@@ -29,11 +29,18 @@ cowlinkWarn() { echo "cowlink: WARNING: $*" >&2; }
 
 # The build's own outputs, absolute and colon-separated, for the library
 # (it leaves writes there alone and refuses other writes into the store).
+# With __structuredAttrs, `outputs` is an associative array, name -> path.
 cowlinkOutputs() {
     local o list=""
-    for o in ${outputs:-out}; do
-        [ -n "${!o-}" ] && list="${list:+$list:}${!o}"
-    done
+    if [[ "$(declare -p outputs 2>/dev/null)" == "declare -A"* ]]; then
+        for o in "${outputs[@]}"; do
+            list="${list:+$list:}$o"
+        done
+    else
+        for o in ${outputs:-out}; do
+            [ -n "${!o-}" ] && list="${list:+$list:}${!o}"
+        done
+    fi
     echo "$list"
 }
 

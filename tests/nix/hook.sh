@@ -67,6 +67,14 @@ build() { # name, then VAR=value... for the derivation
         cd "$T/$name"
         export out=$T/$name/out dev=$T/$name/dev outputs="out dev" NIX_STORE=$T/store NIX_BUILD_CORES=1 TMPDIR=$T/$name \
             NIX_BUILD_TOP=$T/$name NIX_LOG_FD=
+        # __structuredAttrs: the outputs only in .attrs.sh, an associative
+        # array the builder sources before setup.sh, which exports each.
+        local attrs=
+        if [ -n "${STRUCTURED:-}" ]; then
+            unset out dev outputs
+            echo "declare -A outputs=([out]=$T/$name/out [dev]=$T/$name/dev)" >.attrs.sh
+            attrs="source .attrs.sh && "
+        fi
         export cargoArtifacts=$T/store/deps nativeBuildInputs="$T/cowlink $T/crane"
         # shellcheck disable=SC2163 # the arguments are VAR=value words
         export doCheck=1 "$@"
@@ -77,7 +85,7 @@ build() { # name, then VAR=value... for the derivation
             export "${p}Phase=runHook pre${p^}; runHook post${p^}"
         done
         # As Nix runs default-builder.sh: bash -e.
-        bash -e ${HOOK_TRACE:+-x} -c "source $T/setup && genericBuild"
+        bash -e ${HOOK_TRACE:+-x} -c "${attrs}source $T/setup && genericBuild"
     ) >"$T/$name.log" 2>&1
 }
 links() { find "$1" -type l | wc -l; }
@@ -94,6 +102,9 @@ check "cowlinkInherit: through cowlink inherit, the count in the log" \
 check "the log says cowlink is active" grep -q '^cowlink: active from configure to install' "$T/linked.log"
 check "COWLINK_OUTPUTS names \$out and \$dev" grep -qx "$T/linked/out:$T/linked/dev" "$T/linked/outputs"
 check "no warning when both flags are set" not grep -q 'cowlink: WARNING' "$T/linked.log"
+STRUCTURED=1 must build structured enableCowlink=1
+check "__structuredAttrs: COWLINK_OUTPUTS names \$out and \$dev" \
+    grep -qx "$T/structured/\(out:$T/structured/dev\|dev:$T/structured/out\)" "$T/structured/outputs"
 
 # cargo's lock files, made again by the build, are gone before the install:
 # the empty ones where cargo puts them, nothing else.
