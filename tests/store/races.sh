@@ -45,9 +45,19 @@ scenarios=(
     'mount-jump|env -u COWLINK_LOG COWLINK_OUTPUTS=$STORE/out $RACES mount-jump small|is_private small && [ "$(lines small child)" = 300 ]'
 )
 
+# A jump out of a signal handler is only defined where the code it
+# interrupts is async-signal-safe, as cowlink's is: a sanitized build's ASan
+# runtime allocates inside the calls it intercepts (a jump there corrupts
+# its heap), so mount-jump, which jumps at any point, is left out.
+if nm -D "$BUILD/libcowlink.so" 2>/dev/null | grep -c __asan_init >/dev/null; then
+    scenarios=("${scenarios[@]/mount-jump|*/}")
+    echo "SKIP mount-jump: a sanitized library's ASan runtime is not async-signal-safe"
+fi
+
 for mode in nobody root-rw; do
     enter_mode "$mode" || continue
     for s in "${scenarios[@]}"; do
+        [ -n "$s" ] || continue
         IFS='|' read -r name act want <<<"$s"
         case $name in ${ONLY:-*}) ;; *) continue ;; esac
         fresh && setup && seal
