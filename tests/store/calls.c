@@ -250,7 +250,8 @@ static void fill_fd_table(void)
 /* A child started with an environment of its own ({PATH}: no
    LD_PRELOAD) appends a line to path, started by: execve, execle, vfork
    then execve, posix_spawn; or addopen, /bin/echo with its output opened
-   by posix_spawn's file action.  "ok", or how it failed. */
+   by posix_spawn's file action; or system, with LD_PRELOAD removed from
+   this process's own environment first.  "ok", or how it failed. */
 static int child_appends(const char *how, const char *path)
 {
     static char *env[] = {"PATH=/usr/bin:/bin", NULL};
@@ -268,6 +269,11 @@ static int child_appends(const char *how, const char *path)
         _exit(execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env) ? 127 : 0);
     if (!strcmp(how, "vfork") && (pid = vfork()) == 0)
         _exit(execve("/bin/sh", sh, env) ? 127 : 0);
+    if (!strcmp(how, "system")) { /* glibc's own posix_spawn, with environ */
+        unsetenv("LD_PRELOAD");
+        st = system(cmd);
+        goto ended;
+    }
     if (!strcmp(how, "spawn"))
         err = posix_spawn(&spawned, "/bin/sh", NULL, NULL, sh, env), pid = spawned;
     if (!strcmp(how, "addopen")) {
@@ -282,6 +288,7 @@ static int child_appends(const char *how, const char *path)
     }
     if (waitpid(pid, &st, 0) < 0)
         return said(-1);
+ended:
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
         return said(0);
     printf("status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));

@@ -432,3 +432,13 @@ one log_to_stderr 'COWLINK_LOG=/dev/stderr $CALLS append a.txt 2>&1 | grep -c "e
 # child's failed open).
 add child_addopen_below_dirlink
 one child_addopen_below_dirlink '$CALLS child addopen pkgdir/a.txt' "$REFUSED"
+# A limit: system() and popen() start their shell with glibc's own
+# posix_spawn and environ, out of cowlink's sight; a program that removed
+# the library from its own LD_PRELOAD first starts the shell without it.
+# Shown where the store cannot be written (as root on a writable store the
+# shell would append to the store file).
+add child_system_limit
+one child_system_limit '$CALLS child system a.txt'
+MODES_child_system_limit='root-ro nobody'
+BITES_child_system_limit=no
+check_child_system_limit() { is_link a.txt; }
