@@ -250,7 +250,8 @@ static void fill_fd_table(void)
 /* A child started with an environment of its own ({PATH}: no
    LD_PRELOAD) appends a line to path, started by: execve, execle, vfork
    then execve, posix_spawn; or addopen, /bin/echo with its output opened
-   by posix_spawn's file action; or system, with LD_PRELOAD removed from
+   by posix_spawn's file action (addchdir: after a chdir action to path's
+   directory, by its last name); or system, with LD_PRELOAD removed from
    this process's own environment first.  "ok", or how it failed. */
 static int child_appends(const char *how, const char *path)
 {
@@ -276,9 +277,16 @@ static int child_appends(const char *how, const char *path)
     }
     if (!strcmp(how, "spawn"))
         err = posix_spawn(&spawned, "/bin/sh", NULL, NULL, sh, env), pid = spawned;
-    if (!strcmp(how, "addopen")) {
+    if (!strcmp(how, "addopen") || !strcmp(how, "addchdir")) {
+        const char *slash = strrchr(path, '/'), *name = path;
+        char dir[PATH_MAX];
         posix_spawn_file_actions_init(&fa);
-        err = posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_APPEND, 0);
+        if (!strcmp(how, "addchdir") && slash) { /* the open relative to dir, in the child */
+            snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+            posix_spawn_file_actions_addchdir_np(&fa, dir);
+            name = slash + 1;
+        }
+        err = posix_spawn_file_actions_addopen(&fa, 1, name, O_WRONLY | O_APPEND, 0);
         if (!err)
             err = posix_spawn(&spawned, "/bin/echo", &fa, NULL, echo, environ), pid = spawned;
     }

@@ -442,3 +442,9 @@ one child_system_limit '$CALLS child system a.txt'
 MODES_child_system_limit='root-ro nobody'
 BITES_child_system_limit=no
 check_child_system_limit() { is_link a.txt; }
+# A limit: an open added after a chdir action is checked relative to the
+# working directory of the moment, not the directory the child changes to.
+add child_addchdir_limit
+one child_addchdir_limit '$CALLS child addchdir pkgdir/a.txt'
+MODES_child_addchdir_limit='root-ro nobody'
+BITES_child_addchdir_limit=no
