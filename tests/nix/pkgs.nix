@@ -224,6 +224,10 @@ let
       "env"
     ];
 
+  # nixpkgs' make-derivation: `env` goes into the environment (under
+  # structured attributes, as the `env` attribute, which setup.sh exports),
+  # and an attribute may not be both in `env` and passed to `derivation`
+  # (its checkedEnv assertion, with its message).
   mkDerivation =
     fnOrAttrs:
     let
@@ -231,18 +235,35 @@ let
       passthru = attrs.passthru or { };
       name = attrs.name or "${attrs.pname}-${attrs.version}";
       available = lib.meta.availableOn hostPlatform { meta = attrs.meta or { }; };
+      structured = attrs.__structuredAttrs or false;
+      env = attrs.env or { };
+      derivationArg = lib.filterAttrs passable attrs // {
+        inherit name system;
+        builder = bash;
+        # Under structured attributes the environment is .attrs.sh ($stdenv
+        # included): source-attrs.sh reads it first, as nixpkgs' builder
+        # does, then runs default-builder.sh.
+        args = [
+          "-e"
+          ./source-attrs.sh
+          defaultBuilder
+        ];
+        stdenv = stdenvSetup;
+      };
+      overlapping = builtins.attrNames (builtins.intersectAttrs env derivationArg);
+      checkedEnv =
+        lib.throwIfNot (overlapping == [ ])
+          "The ‘env’ attribute set cannot contain any attributes passed to derivation. The following attributes are overlapping: ${lib.concatStringsSep ", " overlapping}"
+          (
+            lib.mapAttrs (
+              n: v:
+              lib.throwIfNot (builtins.isString v || builtins.isBool v || builtins.isInt v || lib.isDerivation v)
+                "The ‘env’ attribute set can only contain derivation, string, boolean or integer attributes. The ‘${n}’ attribute is of type ${builtins.typeOf v}."
+                v
+            ) env
+          );
       drv = lib.throwIfNot available "Package ‘${name}’ is not available on the requested hostPlatform ${hostPlatform.system} (meta.platforms)" derivation (
-        lib.filterAttrs passable attrs
-        // (attrs.env or { })
-        // {
-          inherit name system;
-          builder = bash;
-          args = [
-            "-e"
-            defaultBuilder
-          ];
-          stdenv = stdenvSetup;
-        }
+        derivationArg // (if structured then { env = checkedEnv; } else checkedEnv)
       );
     in
     drv

@@ -121,6 +121,13 @@ evaluate() {
         --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "${2:-$T/cowlink}" --argstr appSrc "$T/app" \
         --argstr round "$t0" 2>"$T/logs/eval.$1.log"
 }
+# evaluate_attr ATTR COWLINK_SRC: test.nix's ATTR (a string), raw.
+evaluate_attr() {
+    nix-instantiate --read-write-mode --eval --strict "$here/test.nix" -A "$1" \
+        --argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" \
+        --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "$2" --argstr appSrc "$T/app" \
+        --argstr round "$t0" 2>>"$T/logs/eval.$1.log"
+}
 # mutant NAME SED: a copy of the checkout whose lib.nix went through SED.
 mutant() {
     rm -rf "$T/$1"
@@ -186,22 +193,39 @@ flakecheck() {
 # of test.nix says, and each must fail with the mutant that breaks it.
 evaluation() {
     local a m
-    for a in linux optOut darwin cross musl; do
+    for a in linux optOut darwin cross musl shipped values env zstdParent noFlake; do
         if [ "$(evaluate $a)" = true ]; then pass "eval: $a"; else
             fail "eval: $a: $(grep -v '^trace' "$T/logs/eval.$a.log" | tail -3)"
         fi
     done
-    # Exactly one warning per darwin crane lib, and crane's behaviour.
-    if [ "$(evaluate darwinOne)" = true ] &&
-        [ "$(grep -c 'warning: cowlink: the build platform aarch64-darwin is not Linux' "$T/logs/eval.darwinOne.log")" = 1 ] &&
-        [ "$(grep -c 'warning' "$T/logs/eval.darwinOne.log")" = 1 ]; then
-        pass "eval: aarch64-darwin: crane's derivations, one warning"
+    # darwin: crane's derivations, silently (abort-on-warn, every nix
+    # develop); one warning when asked for (enableWith { warn = true; }).
+    if [ "$(evaluate darwinOne)" = true ] && ! grep -q 'warning' "$T/logs/eval.darwinOne.log"; then
+        pass "eval: aarch64-darwin: crane's derivations, no warning"
     else
         fail "eval: aarch64-darwin warnings: $(cat "$T/logs/eval.darwinOne.log")"
     fi
+    if [ "$(evaluate darwinWarn)" = true ] &&
+        [ "$(grep -c 'warning: cowlink: the build platform aarch64-darwin is not Linux' "$T/logs/eval.darwinWarn.log")" = 1 ] &&
+        [ "$(grep -c 'warning' "$T/logs/eval.darwinWarn.log")" = 1 ]; then
+        pass "eval: aarch64-darwin with enableWith { warn = true; }: one warning"
+    else
+        fail "eval: aarch64-darwin with the warning asked for: $(cat "$T/logs/eval.darwinWarn.log")"
+    fi
+    # A cowlink update (its library changes) leaves the deps' derivation
+    # as it was: they have the fixup hook alone, which names no library.
+    rm -rf "$T/newlib"
+    cp -r "$T/cowlink" "$T/newlib"
+    echo '/* a cowlink update */' >>"$T/newlib/preload/entries.c"
+    if [ "$(evaluate_attr depsDrv "$T/cowlink")" = "$(evaluate_attr depsDrv "$T/newlib")" ] &&
+        [ "$(evaluate_attr hookDrv "$T/cowlink")" != "$(evaluate_attr hookDrv "$T/newlib")" ]; then
+        pass "eval: a change to cowlink's library changes its hook, not the deps' derivation"
+    else
+        fail "eval: the deps' derivation changes with cowlink's library"
+    fi
     # Test the test: the hook taken from the host platform, and cowlink
     # applied on darwin, must each make its check fail.
-    m=$(mutant wrong-platform 's/hook = hookFor pkgs.pkgsBuildHost;/hook = hookFor pkgs;/')
+    m=$(mutant wrong-platform 's/hooksFor pkgs.pkgsBuildHost/hooksFor pkgs/')
     if [ "$(evaluate cross "$m")" = false ]; then
         pass "eval: cross fails with the hook from the host platform (mutant)"
     else

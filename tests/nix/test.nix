@@ -73,6 +73,13 @@ let
   craneLib = crane.mkLib pkgs;
   cowlinkPkg = cowlink.packages.${system}.cowlink;
   cowlinkHook = cowlink.packages.${system}.cowlinkHook;
+  cowlinkFixupHook = cowlink.packages.${system}.cowlinkFixupHook;
+  enabled = cowlink.lib.enable craneLib;
+  # The same lib through the entry point without flakes.
+  enabledNoFlake = import "${cowlinkSource}/examples/nix/enable.nix" { inherit craneLib; };
+  # What nixpkgs' stdenv sets from a derivation's attributes: every
+  # attribute, with env's (make-derivation's checkedEnv).
+  attrOf = d: n: d.${n} or (d.env.${n} or null);
   deps = outputs.default.cargoArtifacts;
 
   # What a system's flake outputs are, as derivation paths.
@@ -82,6 +89,7 @@ let
       f.checks.${s} // f.packages.${s} // { devShell = f.devShells.${s}.default; }
     );
   hooksOf = d: builtins.filter (i: (i.name or "") == "cowlink-hook") (d.nativeBuildInputs or [ ]);
+  fixupHooksOf = d: builtins.filter (i: (i.name or "") == "cowlink-fixup-hook") (d.nativeBuildInputs or [ ]);
   # Has the hook, and every copy of it is `hook` (a dev shell gets one per
   # check).
   hasHook = hook: d: hooksOf d != [ ] && lib.all (h: h.outPath == hook.outPath) (hooksOf d);
@@ -144,6 +152,10 @@ in
     ];
     # One darwin system alone, for run.sh to count the warnings.
     darwinOne = drvPaths flake "aarch64-darwin" == drvPaths flakeCraneAlone "aarch64-darwin";
+    # The same with the warning asked for (run.sh counts one).
+    darwinWarn =
+      drvPaths (appFlake (cowlink // { lib.enable = cowlink.lib.enableWith { warn = true; }; })) "aarch64-darwin"
+      == drvPaths flakeCraneAlone "aarch64-darwin";
     # On Linux every inheriting derivation has the hook, the deps are
     # installed as links with the hook for its ELF checks alone, the dev
     # shell has the hook (from inputsFrom), and aarch64-linux evaluates
@@ -152,9 +164,77 @@ in
       lib.all (d: builtins.length (hooksOf d) == 1 && hasHook cowlinkHook d) (builtins.attrValues outputs)
       && outputs.default.enableCowlink && outputs.default.cowlinkInherit
       && deps.installCargoArtifactsMode == "use-symlink"
-      && hasHook cowlinkHook deps && deps.cowlinkElfChecks && !(deps ? enableCowlink)
+      && hooksOf deps == [ ] && builtins.length (fixupHooksOf deps) == 1 && deps.cowlinkElfChecks
+      && !(deps ? enableCowlink)
       && hasHook cowlinkHook flake.devShells.${system}.default
       && builtins.length (hooksOf flake.packages.aarch64-linux.default) == 1;
+    # The package one ships keeps nixpkgs' fixup: no link or ELF check of
+    # cowlink's, nixpkgs' link hooks on; a check that installs an
+    # inherited target/ has cowlink's one pass in their place.
+    shipped =
+      let
+        pkg = outputs.default;
+        test = outputs.test;
+      in
+      !(pkg ? dontCheckForBrokenSymlinks) && !(pkg ? dontRewriteSymlinks) && !(pkg ? cowlinkElfChecks)
+      && fixupHooksOf pkg == [ ]
+      && test.dontCheckForBrokenSymlinks && test.cowlinkCheckLinks && test.cowlinkRelativeLinks
+      && test.cowlinkElfChecks && builtins.length (fixupHooksOf test) == 1;
+    # Values, not presence: `dontCheckForBrokenSymlinks = false;` asks for
+    # the check; lib.enable applied twice is applied once.
+    values =
+      let
+        a = common // {
+          cargoArtifacts = deps;
+          dontCheckForBrokenSymlinks = false;
+          dontRewriteSymlinks = true;
+        };
+        twice = cowlink.lib.enable enabled;
+        t = enabled.cargoTest a;
+      in
+      t.cowlinkCheckLinks && !t.cowlinkRelativeLinks
+      && (twice.cargoTest a).drvPath == t.drvPath
+      && (twice.buildPackage (common // { cargoArtifacts = deps; })).drvPath
+        == (enabled.buildPackage (common // { cargoArtifacts = deps; })).drvPath
+      && builtins.length (hooksOf (twice.cargoTest a)) == 1;
+    # Attributes kept in env (natural under structured attributes): read
+    # there, set there, never twice (nixpkgs' make-derivation refuses a
+    # name in both; the stand-in asserts as it does).
+    env =
+      let
+        a = common // {
+          cargoArtifacts = deps;
+          __structuredAttrs = true;
+          env = {
+            installCargoArtifactsMode = "use-symlink";
+            dontCheckForBrokenSymlinks = "1";
+            cowlinkInherit = true;
+          };
+        };
+        t = enabled.cargoTest a;
+        r = builtins.tryEval t.drvPath;
+      in
+      r.success
+      && attrOf t "dontCheckForBrokenSymlinks" == true && attrOf t "cowlinkCheckLinks" == false
+      && attrOf t "installCargoArtifactsMode" == "use-symlink" && !(t ? installCargoArtifactsMode)
+      && (builtins.tryEval (craneLib.cargoTest a).drvPath).success;
+    # A child of a use-zstd parent (crane's default: cached deps, a parent
+    # with cowlink off) follows its parent: crane's very derivation.
+    zstdParent =
+      let
+        a = common // {
+          cargoArtifacts = craneLib.buildDepsOnly common;
+        };
+      in
+      (enabled.cargoTest a).drvPath == (craneLib.cargoTest a).drvPath
+      && (enabled.buildPackage a).drvPath == (craneLib.buildPackage a).drvPath;
+    # Without flakes: enable.nix gives the flake's derivations.
+    noFlake =
+      lib.all (f: (f enabledNoFlake).drvPath == (f enabled).drvPath) [
+        (l: l.buildPackage (common // { cargoArtifacts = deps; }))
+        (l: l.cargoTest (common // { cargoArtifacts = deps; }))
+        (l: l.buildDepsOnly common)
+      ];
     # The opt-outs: enableCowlink = false is crane alone; a mode of one's
     # own is kept.
     optOut =
@@ -186,6 +266,10 @@ in
         cowlink = crossPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { };
       }).drvPath;
   };
+  # The deps' derivation, which must not change when cowlink's library does
+  # (run.sh evaluates it on a checkout whose preload/ differs).
+  depsDrv = deps.drvPath;
+  hookDrv = cowlinkHook.drvPath;
   toolchain = pkgs.rustToolchain;
   flake = outputs;
   # The flake's derivations as crane alone builds them (no cowlink).
