@@ -381,6 +381,21 @@ toolchain() { # debian|stable
         done
     fi
 
+    # Structured attributes with a second output the install writes: the
+    # library leaves $man alone (before, it refused the mkdir).
+    if [ "$tc" = debian ]; then
+        for side in crane with; do
+            if out=$(build "$tc" "structured.$side") &&
+                out=$(nix-store -q --outputs "$(nix-store -q --deriver "$out")" | grep -- '-man$') &&
+                [ -f "$out/share/man/man1/nixapp.1.gz" ] &&
+                grep -q 'structuredAttrs is enabled' "$T/logs/$tc.structured.$side.log"; then
+                pass "$tc: structured attributes, \$man written by postInstall ($side)"
+            else
+                fail "$tc: structured attributes ($side): $(log "$tc" "structured.$side" | grep -m3 -i 'cowlink: refusing\|error')"
+            fi
+        done
+    fi
+
     local trig want
     for trig in env missing remap chain; do
         if build "$tc" "triggers.$trig.without" >/dev/null; then

@@ -288,6 +288,28 @@ in
     test = craneLib.cargoTest (common // { cargoArtifacts = deps; });
     doc = craneLib.cargoDoc (common // { cargoArtifacts = deps; });
   };
+  # Structured attributes (nixpkgs' config.structuredAttrsByDefault) and a
+  # second output the install phase writes, as installManPage does: with
+  # cowlink the library must leave $man alone, as it leaves $out.
+  structured =
+    let
+      a = common // {
+        cargoArtifacts = deps;
+        __structuredAttrs = true;
+        outputs = [
+          "out"
+          "man"
+        ];
+        postInstall = ''
+          mkdir -p $man/share/man/man1
+          echo '.TH NIXAPP 1' >$man/share/man/man1/nixapp.1
+        '';
+      };
+    in
+    {
+      "with" = enabled.buildPackage a;
+      crane = craneLib.buildPackage a;
+    };
   # What the triggered builds must print: a build that inherits nothing
   # (with never-fresh, whose line the others do not print).
   clean = craneLib.buildPackage (staleArgs // { cargoArtifacts = null; });
