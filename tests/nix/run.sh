@@ -396,6 +396,17 @@ toolchain() { # debian|stable
         done
     fi
 
+    # A phase list of the derivation's own, on the env trigger: before, the
+    # library was never on and cargo could not write its fingerprints.
+    if [ "$tc" = debian ]; then
+        if out=$(build "$tc" ownPhases) && [ "$(runs "$out")" = "$clean" ] &&
+            grep -q '^cowlink: active' "$T/logs/$tc.ownPhases.log"; then
+            pass "$tc: env trigger with the derivation's own phases: the library on, builds, prints what a clean build prints"
+        else
+            fail "$tc: own phases: $(log "$tc" ownPhases | grep -m3 -i 'error')"
+        fi
+    fi
+
     local trig want
     for trig in env missing remap chain; do
         if build "$tc" "triggers.$trig.without" >/dev/null; then

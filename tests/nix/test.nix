@@ -310,6 +310,12 @@ in
       "with" = enabled.buildPackage a;
       crane = craneLib.buildPackage a;
     };
+  # The env trigger with a phase list of the derivation's own (no
+  # cowlinkOnPhase in it): the library must still be on where cargo runs.
+  ownPhases = enabled.buildPackage (common // watched // {
+    cargoArtifacts = deps;
+    phases = [ "unpackPhase" "patchPhase" "configurePhase" "buildPhase" "checkPhase" "installPhase" "fixupPhase" ];
+  });
   # What the triggered builds must print: a build that inherits nothing
   # (with never-fresh, whose line the others do not print).
   clean = craneLib.buildPackage (staleArgs // { cargoArtifacts = null; });
