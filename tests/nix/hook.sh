@@ -205,6 +205,40 @@ elf_out() {
         $what"
 }
 rpath() { readelf -d -W "$1" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p; s/.*(RPATH).*\[\(.*\)\]/\1/p'; }
+# The stand-in's linker (pkgs.nix's linker-wrappers) against nixpkgs' rule
+# (bintools-wrapper/ld-wrapper.sh): which -rpath it adds, case by case.
+S=$T/ldstore
+mkdir -p "$S/a/lib" "$S/b/lib" "$S/c/lib" "$T/ldout/lib" "$S/d/lib"
+for f in a/lib/libfoo.so b/lib/libbar.so c/lib/libfoo.so d/lib/libfoo.a; do : >"$S/$f"; done
+: >"$T/ldout/lib/libfoo.so"
+# A "real ld" that prints the directories it was given with -rpath.
+printf '#!/bin/sh\nprev=; for a; do [ "$prev" = -rpath ] && printf "%%s " "$a"; prev=$a; done; echo\n' >"$T/echo-ld"
+chmod +x "$T/echo-ld"
+ldrule() { # WANT ARGS...: the -rpath directories the model adds
+    local want=$1 got
+    shift
+    got=$(NIX_STORE=$S COWLINK_TEST_REAL_LD=$T/echo-ld "$here/ld-wrapper-model.sh" "$@" | tr -s ' ' | sed 's/ $//')
+    [ "$got" = "$want" ] || { echo "  ld model: $* -> '$got', want '$want'"; return 1; }
+}
+check "ld model: -L store dir holding lib<l>.so for -l<l>: -rpath" ldrule "$S/a/lib" -L "$S/a/lib" -lfoo
+check "ld model: -Ldir and '-l name' forms; every dir holding it, in order" \
+    ldrule "$S/a/lib $S/c/lib" "-L$S/a/lib" -L "$S/c/lib" -l foo
+check "ld model: a dir outside the store: none" ldrule "" -L "$T/ldout/lib" -lfoo
+check "ld model: a store .so named on the command line: its dir" ldrule "$S/b/lib" "$S/b/lib/libbar.so"
+check "ld model: no wanted library in the dir: none" ldrule "" -L "$S/b/lib" -lfoo
+check "ld model: a static archive only: none" ldrule "" -L "$S/d/lib" -lfoo
+check "ld model: the argument of -dynamic-linker: none" ldrule "" -dynamic-linker "$S/b/lib/libbar.so"
+check "ld model: a dir made absolute without following links" ldrule "$S/a/lib" -L "$S/a/lib/../lib" -lfoo
+check "ld model: NIX_DONT_SET_RPATH=1: none" env NIX_DONT_SET_RPATH=1 bash -c "$(declare -f ldrule); S=$S T=$T here=$here ldrule '' -L $S/a/lib -lfoo"
+# Through the compiler driver as the stand-in calls it (-B: gcc's collect2
+# runs the wrapper as its ld): a real link gets the RUNPATH.
+mkdir -p "$T/ldbin"
+sed "s#@ld@#$(command -v ld)#" "$here/ld-wrapper-model.sh" >"$T/ldbin/ld"
+chmod +x "$T/ldbin/ld"
+cc -shared -fPIC -o "$S/a/lib/libfoo.so" "$T/src/foo.c"
+NIX_STORE=$S cc -B"$T/ldbin" -o "$T/ldlinked" "$T/src/main.c" -Wl,--no-as-needed -L"$S/a/lib" -lfoo
+check "ld model through cc -B: the program's RUNPATH is the store dir" test "$(rpath "$T/ldlinked")" = "$S/a/lib"
+
 must elf_out elfcow : cowlinkElfChecks=1
 must elf_out elfnix :
 check "ELF checks: an RPATH with no needed library shrinks, as nixpkgs'" \

@@ -146,6 +146,51 @@ let
     ];
   };
 
+  # nixpkgs' compiler and linker wrappers, for RUNPATHs (a model): nixpkgs
+  # links against a libc in the store (its cc wrapper adds -L for it), and
+  # its ld wrapper adds -rpath for each store directory that holds a
+  # library the link asks for, so that nearly every program and shared
+  # object cargo links (build scripts, proc macros, test binaries) has a
+  # RUNPATH into the store.  Here: libc-links is a store directory of links
+  # to the host's C libraries; cc, gcc, c++, g++ run the host's with -B
+  # (the linker collect2 runs is ld-wrapper-model.sh: the rule, held to
+  # nixpkgs' by tests/nix/hook.sh) and -L libc-links/lib, as nixpkgs'
+  # NIX_LDFLAGS has it.  The host's ld and libraries do the rest.
+  libcLinks = derivation {
+    name = "libc-links";
+    inherit system;
+    builder = bash;
+    args = [
+      "-euc"
+      ''
+        PATH=/usr/bin:/bin
+        mkdir -p $out/lib
+        for n in libc.so libc.so.6 libm.so libm.so.6 libdl.so.2 librt.so.1 libpthread.so.0 libutil.so.1; do
+          f=$(gcc -print-file-name=$n)
+          if [ "$f" != "$n" ]; then ln -s "$f" $out/lib/$n; fi
+        done
+      ''
+    ];
+  };
+  linkerWrappers = derivation {
+    name = "linker-wrappers";
+    inherit system;
+    builder = bash;
+    model = ./ld-wrapper-model.sh;
+    args = [
+      "-euc"
+      ''
+        PATH=/usr/bin:/bin
+        mkdir -p $out/bin
+        sed "s#@ld@#/usr/bin/ld#" $model >$out/bin/ld
+        for c in cc gcc c++ g++; do
+          printf '#!${bash}\nexec /usr/bin/%s -B%s "$@" -L%s\n' $c $out/bin ${libcLinks}/lib >$out/bin/$c
+        done
+        chmod +x $out/bin/*
+      ''
+    ];
+  };
+
   # nixpkgs' default setup hooks, in the order of the x86_64-linux stdenv's
   # defaultNativeBuildInputs (setup-hooks/SOURCE.md; patchelf's is its
   # package's hook, the compiler wrapper's is left out): every output goes
@@ -201,7 +246,7 @@ let
         } >$out/setup
       ''
     ];
-    initialPath = [ bashAsSh hostTools ];
+    initialPath = [ bashAsSh linkerWrappers hostTools ];
     defaultNativeBuildInputs = defaultHooks;
     setup = setupSh;
     # What nixpkgs' bintools wrapper's setup hook exports (strip.sh does
@@ -304,6 +349,7 @@ let
       runCommand
       hostTools
       rustToolchain
+      linkerWrappers
       ;
     inherit (lib) makeScope;
     callPackage = lib.callPackageWith pkgs;
