@@ -19,7 +19,9 @@ BUILD=$(cd "$1" && pwd)
 crane=$2 stdenv_src=$3
 # crane's use-zstd install is one of the parents (before the Nix test's own
 # setup runs: a new machine has no zstd).
-bash "$here/../setup.sh" --only zstd patchelf gcc binutils
+# qemu-user and an aarch64 C compiler and libc: a cross build's emulated
+# test binary.
+bash "$here/../setup.sh" --only zstd patchelf gcc binutils qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 T=$(mktemp -d /tmp/cowlink-hook-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 passed=0 failed=0
@@ -305,6 +307,17 @@ build qemu cowlinkInherit=1 QEMU_UNSET_ENV=FOO postBuild='echo "build $QEMU_UNSE
     postFixup='echo "fixup $QEMU_UNSET_ENV" >>qemu' || true
 check "cross: QEMU_UNSET_ENV keeps LD_PRELOAD from emulated processes, the user's entries kept" \
     test "$(cat "$T/qemu/qemu")" = "build LD_PRELOAD,FOO"$'\n'"fixup FOO"
+
+# ... and for real: an aarch64 program run by qemu-user in the check phase,
+# as crane runs a cross build's tests, says nothing on stderr (its loader
+# would say it cannot preload the x86_64 library).
+aarch64-linux-gnu-gcc -o "$T/a64" "$T/src/main.c"
+a64sys=$(dirname "$(dirname "$(aarch64-linux-gnu-gcc -print-file-name=libc.so.6)")")
+build emulated cowlinkInherit=1 \
+    checkPhase="runHook preCheck; echo \"check \$LD_PRELOAD\" >>$T/emulated/phases; qemu-aarch64 -L $a64sys $T/a64 2>$T/emulated/stderr; runHook postCheck" || true
+check "cross: an emulated test binary's stderr is empty (no 'cannot be preloaded')" \
+    test -f "$T/emulated/stderr" -a ! -s "$T/emulated/stderr"
+check "... where the library is in LD_PRELOAD" grep -qx "check $lib" "$T/emulated/phases"
 
 # crane's use-zstd chain (.prev): crane's function calls itself by name for
 # each level; one warning, and both levels unpacked.

@@ -217,7 +217,9 @@ in
       r.success
       && attrOf t "dontCheckForBrokenSymlinks" == true && attrOf t "cowlinkCheckLinks" == false
       && attrOf t "installCargoArtifactsMode" == "use-symlink" && !(t ? installCargoArtifactsMode)
-      && (builtins.tryEval (craneLib.cargoTest a).drvPath).success;
+      && (builtins.tryEval (craneLib.cargoTest a).drvPath).success
+      # (the stand-in refuses a name in both, as nixpkgs does)
+      && !(builtins.tryEval (craneLib.cargoTest (a // { installCargoArtifactsMode = "use-symlink"; })).drvPath).success;
     # A child of a use-zstd parent (crane's default: cached deps, a parent
     # with cowlink off) follows its parent: crane's very derivation.
     zstdParent =
