@@ -113,17 +113,19 @@ cowlinkElfPlan() {
 # stops at the first input it cannot read, GNU readelf goes on: either way
 # the answer is incomplete).  readelf names each file only when given
 # several: a lone file is given twice.  In batches, within ARG_MAX.
+# (Not `out`: stdenv exports that name, and a local copy of it would carry
+# readelf's whole answer into every child's environment.)
 cowlinkRpaths() {
-    local batch n out
+    local batch n listing
     while [ "$#" -gt 0 ]; do
         n=$(($# < 500 ? $# : 500))
         batch=("${@:1:n}")
         shift "$n"
         [ "${#batch[@]}" -gt 1 ] || batch+=("${batch[0]}")
-        out=$("${READELF:-readelf}" -d -W "${batch[@]}" 2>&1) || return 1
-        [ "$(grep -c '^File: ' <<<"$out")" = "${#batch[@]}" ] || return 1
+        listing=$("${READELF:-readelf}" -d -W "${batch[@]}" 2>&1) || return 1
+        [ "$(grep -c '^File: ' <<<"$listing")" = "${#batch[@]}" ] || return 1
         awk '/^File: / {f = substr($0, 7)}
-             /\((RPATH|RUNPATH)\)/ {r = substr($0, index($0, "[") + 1); print f "\t" substr(r, 1, length(r) - 1)}' <<<"$out"
+             /\((RPATH|RUNPATH)\)/ {r = substr($0, index($0, "[") + 1); print f "\t" substr(r, 1, length(r) - 1)}' <<<"$listing"
     done | sort -u
     [ "${PIPESTATUS[0]}" = 0 ]
 }

@@ -262,6 +262,14 @@ wrapped='printf "#!/bin/sh\\nexec $TMPDIR/x\\n" >$out/bin/w && touch $out/bin/.w
 check "ELF checks: a wrapper script naming TMPDIR fails the build" not elf_out elfwrapcow "$wrapped" cowlinkElfChecks=1
 check "... with its message" grep -q "wrapper script .*/elfwrapcow/out/bin/w contains a forbidden reference" "$T/elfwrapcow.log"
 check "... as nixpkgs' audit-tmpdir fails it" not elf_out elfwrapnix "$wrapped"
+# Many ELF files (a deps target/ has hundreds): readelf's answer is larger
+# than one environment string may be (128 KiB), and must stay out of the
+# environment of the programs the pass runs.
+many='for i in $(seq 150); do cp $out/bin/keeps $out/bin/k$i; done'
+elf_out elfmany "$many" cowlinkElfChecks=1 || true
+check "ELF checks: 150 files, readelf's answer larger than an environment string: cowlink's pass, not the fallback" \
+    grep -q 'in .*/elfmany/out (cowlink: the 152 with one)' "$T/elfmany.log"
+
 # lib.enable's deps: the fixup hook alone, which names no library.
 elf_out elfonly : nativeBuildInputs="$T/fixup $T/cowlink-fixup $T/crane" cowlinkElfChecks=1 cargoArtifacts=
 check "the fixup hook alone (the deps): cowlink's ELF pass, no warning, the library never on" \
