@@ -14,10 +14,14 @@
 #     one outside the store is skipped; one that holds a wanted library
 #     gets `-rpath DIR` after the arguments, once;
 #   - nothing is added with NIX_DONT_SET_RPATH=1.
+# The stand-in puts it before the host's ld (cc -B) and, in rustup's
+# toolchain (whose rustc links with its own lld through gcc-ld/ld.lld since
+# 1.90), in place of gcc-ld/ld.lld, as nixpkgs' rustup package wraps it.
 # Not modelled: response files (@file) are passed on unread, the wrapper's
 # purity filter and hardening flags, build ids.
 set -eu
-real=${COWLINK_TEST_REAL_LD:-@ld@}
+# The real linker: a program and its fixed arguments (rust-lld -flavor gnu).
+read -r -a real <<<"${COWLINK_TEST_REAL_LD:-@ld@}"
 store=${NIX_STORE:-/nix/store}
 dirs=()
 declare -A wanted=()
@@ -54,4 +58,4 @@ if [ "${NIX_DONT_SET_RPATH-}" != 1 ]; then
         done
     done
 fi
-exec "$real" "$@" ${extra[@]+"${extra[@]}"}
+exec "${real[@]}" "$@" ${extra[@]+"${extra[@]}"}

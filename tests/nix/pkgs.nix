@@ -96,9 +96,20 @@ let
           ''
             /bin/mkdir -p $out
             for d in bin lib libexec; do /bin/cp -a "${dirOf rustBin}/$d" $out/; done
+            # rustc 1.90+ links through its own lld (gcc-ld/ld.lld, found by
+            # gcc's -B), past the linker wrapper: nixpkgs' rustup package
+            # wraps it, and so does the stand-in, with its model.
+            for g in $out/lib/rustlib/*/bin/gcc-ld; do
+              if [ -e "$g/ld.lld" ]; then
+                /bin/rm "$g/ld.lld"
+                /bin/sed "s#@ld@#$g/../rust-lld -flavor gnu#" $model >"$g/ld.lld"
+                /bin/chmod +x "$g/ld.lld"
+              fi
+            done
           ''
       )
     ];
+    model = ./ld-wrapper-model.sh;
   };
   rustPrograms =
     name: progs:
