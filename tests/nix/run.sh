@@ -306,6 +306,20 @@ toolchain() { # debian|stable
             return
         fi
     done
+    # The stand-in links as nixpkgs does (its linker wrapper's RUNPATH rule,
+    # rustup's lld wrapped too): every build script of the deps has a
+    # RUNPATH into the store, and cowlink's ELF pass saw them.
+    local bs norp=0 n=0
+    out=$(cat "$T/logs/$tc.deps.out")
+    for bs in "$out"/target/release/build/*/build-script-build; do
+        n=$((n + 1))
+        [[ $(readelf -d -W "$bs") == *"(RUNPATH)"*"[$NIX_STORE_DIR/"* ]] || norp=$((norp + 1))
+    done
+    if [ "$n" -gt 0 ] && [ "$norp" = 0 ] && grep -q '(cowlink: the [1-9][0-9]* with one)' "$T/logs/$tc.deps.log"; then
+        pass "$tc: stand-in: the deps' $n build scripts have a RUNPATH into the store, as under nixpkgs; $(grep -o 'cowlink: the [0-9]* with one' "$T/logs/$tc.deps.log")"
+    else
+        fail "$tc: stand-in: $norp of $n build scripts without a RUNPATH into the store"
+    fi
     stale=$(runs "$(cat "$T/logs/$tc.clean.out")")
     clean=$(grep -v '^never-fresh:' <<<"$stale")
     for a in default clippy test doc; do
@@ -494,6 +508,7 @@ else
 fi
 
 t0=$(date +%s)
+NIX_STORE_DIR=$(nix-instantiate --eval --expr builtins.storeDir | tr -d '"')
 # The last run's outputs go; the toolchains' store copies stay (rooted).
 roots=/nix/var/nix/gcroots/cowlink-nix-test
 mkdir -p "$roots"
