@@ -76,12 +76,13 @@ cowlinkOnPhase() {
 # Takes out the library alone: whatever else is in LD_PRELOAD stays, in
 # its order, whether or not cowlinkOnPhase put it there.
 cowlinkOffPhase() {
-    local e kept=()
+    local e words kept=()
     case " ${LD_PRELOAD-} " in
     *" $cowlinkLib "*) ;;
     *) return 0 ;;
     esac
-    for e in $LD_PRELOAD; do
+    read -r -a words <<<"$LD_PRELOAD" # (split, never globbed)
+    for e in "${words[@]}"; do
         [ "$e" = "$cowlinkLib" ] || kept+=("$e")
     done
     if [ "${#kept[@]}" -gt 0 ]; then
