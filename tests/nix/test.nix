@@ -256,10 +256,16 @@ in
       })).cowlinkInherit == false;
     # musl: the package refuses with its reason, and lib.enable steps aside
     # (crane's very derivation).
+    # (The deps too: lib.enable would give them the fixup hook alone, which
+    # builds anywhere; the package inherits from crane's own deps.)
     musl =
+      let
+        muslCrane = crane.mkLib muslPkgs;
+        muslEnabled = cowlink.lib.enable muslCrane;
+      in
       !(builtins.tryEval (muslPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { }).drvPath).success
-      && ((cowlink.lib.enable (crane.mkLib muslPkgs)).buildPackage muslArgs).drvPath
-        == ((crane.mkLib muslPkgs).buildPackage muslArgs).drvPath;
+      && (muslEnabled.buildDepsOnly common).drvPath == (muslCrane.buildDepsOnly common).drvPath
+      && (muslEnabled.buildPackage muslArgs).drvPath == (muslCrane.buildPackage muslArgs).drvPath;
     # Cross: the hook in the aarch64-linux package is the build
     # platform's (x86_64-linux), not the host's.
     cross =
