@@ -19,17 +19,12 @@
         "x86_64-linux"
         "aarch64-linux"
       ];
-      # The overlay's hook if pkgs has it, else one built for pkgs.
-      hookFor =
-        pkgs:
-        pkgs.cowlinkHook or (pkgs.callPackage ./hook.nix {
-          cowlink = pkgs.callPackage ./default.nix { };
-        });
     in
     {
       overlays.default = final: _prev: {
         cowlink = final.callPackage ./default.nix { };
         cowlinkHook = final.callPackage ./hook.nix { };
+        cowlinkFixupHook = final.callPackage ./fixup-hook.nix { };
       };
 
       packages = lib.genAttrs systems (
@@ -40,10 +35,14 @@
         rec {
           cowlink = pkgs.callPackage ./default.nix { };
           cowlinkHook = pkgs.callPackage ./hook.nix { inherit cowlink; };
+          cowlinkFixupHook = pkgs.callPackage ./fixup-hook.nix { };
           default = cowlink;
         }
       );
 
-      lib.enable = import ./lib.nix hookFor;
+      # crane lib -> crane lib with cowlink on; enableWith { warn = true; }
+      # also says where it steps aside (darwin, musl).
+      lib.enable = import ./lib.nix { hooksFor = import ./hooks-for.nix; };
+      lib.enableWith = opts: import ./lib.nix ({ hooksFor = import ./hooks-for.nix; } // opts);
     };
 }

@@ -19,7 +19,9 @@ BUILD=$(cd "$1" && pwd)
 crane=$2 stdenv_src=$3
 # crane's use-zstd install is one of the parents (before the Nix test's own
 # setup runs: a new machine has no zstd).
-bash "$here/../setup.sh" --only zstd patchelf gcc binutils
+# qemu-user and an aarch64 C compiler and libc: a cross build's emulated
+# test binary.
+bash "$here/../setup.sh" --only zstd patchelf gcc binutils qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 T=$(mktemp -d /tmp/cowlink-hook-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 passed=0 failed=0
@@ -33,11 +35,15 @@ check() { # description, then a command that must succeed
 
 # The packages, as stdenv sees them: cowlink's hook (its @...@ replaced,
 # as makeSetupHook's substitutions do) and crane's inheritance hook.
-mkdir -p "$T/cowlink/nix-support" "$T/cowlink/lib" "$T/cowlink/bin" "$T/crane/nix-support"
+mkdir -p "$T/cowlink/nix-support" "$T/cowlink/lib" "$T/cowlink/bin" "$T/crane/nix-support" "$T/cowlink-fixup/nix-support"
 cp "$BUILD/libcowlink.so" "$T/cowlink/lib/"
 cp "$BUILD/cowlink" "$T/cowlink/bin/"
 sed -e "s#@cowlinkLib@#$T/cowlink/lib/libcowlink.so#g" -e "s#@cowlinkBin@#$T/cowlink/bin/cowlink#g" \
     "$here/../../examples/nix/cowlink-hook.sh" >"$T/cowlink/nix-support/setup-hook"
+# The fixup pass, a hook of its own (before it was, cowlink-hook.sh had it).
+fixup_hook=$here/../../examples/nix/cowlink-fixup-hook.sh
+if [ -f "$fixup_hook" ]; then cp "$fixup_hook" "$T/cowlink-fixup/nix-support/setup-hook"; else
+    : >"$T/cowlink-fixup/nix-support/setup-hook"; fi
 cp "$crane/lib/setupHooks/inheritCargoArtifactsHook.sh" "$T/crane/nix-support/setup-hook"
 {
     echo "export SHELL=/bin/bash"
@@ -56,7 +62,19 @@ echo dep-info >"$deps/nixapp.d"
 # The same, as crane's use-zstd mode installs it.
 mkdir -p "$T/store/zstd"
 tar -C "$T/store/deps/target" -cf - . | zstd -q -o "$T/store/zstd/target.tar.zst"
+# A use-zstd child of it: its own files, and .prev naming its parent's
+# archive, as crane's incremental use-zstd install makes them.
+mkdir -p "$T/zstd2/target/release" "$T/store/zstd2"
+echo child >"$T/zstd2/target/release/child.d"
+tar -C "$T/zstd2/target" -cf - . | zstd -q -o "$T/store/zstd2/target.tar.zst"
+ln -s ../zstd/target.tar.zst "$T/store/zstd2/target.tar.zst.prev"
+# Two links into the store that point at each other (a loop).
+ln -s loop-b "$T/store/loop-a"
+ln -s loop-a "$T/store/loop-b"
+# Outputs in the store, for structured attributes (writable: the builder's).
+mkdir -p "$T/store/sa"
 chmod -R a-w "$T/store"
+chmod u+w "$T/store/sa"
 
 # One derivation: every phase records LD_PRELOAD; no sources.
 build() { # name, then VAR=value... for the derivation
@@ -67,25 +85,25 @@ build() { # name, then VAR=value... for the derivation
         cd "$T/$name"
         export out=$T/$name/out dev=$T/$name/dev outputs="out dev" NIX_STORE=$T/store NIX_BUILD_CORES=1 TMPDIR=$T/$name \
             NIX_BUILD_TOP=$T/$name NIX_LOG_FD=
-        # __structuredAttrs: the outputs only in .attrs.sh, an associative
-        # array the builder sources before setup.sh, which exports each.
-        local attrs=
-        if [ -n "${STRUCTURED:-}" ]; then
-            unset out dev outputs
-            echo "declare -A outputs=([out]=$T/$name/out [dev]=$T/$name/dev)" >.attrs.sh
-            attrs="source .attrs.sh && "
-        fi
-        export cargoArtifacts=$T/store/deps nativeBuildInputs="$T/cowlink $T/crane"
+        export cargoArtifacts=$T/store/deps nativeBuildInputs="$T/cowlink $T/cowlink-fixup $T/crane"
+        # LD_PRELOAD as each phase's own commands see it: in the body of
+        # the phases the test defines, in a hook for setup.sh's own
+        # (patch's pre-hook, fixup's post-hook).
+        rec() { echo "echo \"$1 \${LD_PRELOAD-}\" >>$T/$name/phases; echo \"\${COWLINK_OUTPUTS-}\" >$T/$name/outputs"; }
+        prePatch=$(rec patch) postFixup=$(rec fixup)
+        export prePatch postFixup
+        for p in unpack configure build check install; do
+            export "${p}Phase=runHook pre${p^}; $(rec "$p"); runHook post${p^}"
+        done
         # shellcheck disable=SC2163 # the arguments are VAR=value words
         export doCheck=1 "$@"
-        for p in unpack patch configure build check install fixup; do
-            export "pre${p^}=echo \"$p \${LD_PRELOAD-}\" >>$T/$name/phases; echo \"\${COWLINK_OUTPUTS-}\" >$T/$name/outputs"
-        done
-        for p in unpack configure build check install; do
-            export "${p}Phase=runHook pre${p^}; runHook post${p^}"
-        done
         # As Nix runs default-builder.sh: bash -e.
-        bash -e ${HOOK_TRACE:+-x} -c "${attrs}source $T/setup && genericBuild"
+        [ -z "${ATTRS_SH-}" ] || { unset outputs; printf '%s\n' "$ATTRS_SH" >.attrs.sh; }
+        if [ -z "${INTERACTIVE-}" ]; then
+            bash -e ${HOOK_TRACE:+-x} -c "[ ! -f .attrs.sh ] || source .attrs.sh; source $T/setup && ${RUN:-genericBuild}"
+        else # as in nix develop: an interactive shell, one command per line
+            printf '%s\n' "source $T/setup" "${RUN:-genericBuild}" "$INTERACTIVE" | bash --norc --noprofile -i
+        fi
     ) >"$T/$name.log" 2>&1
 }
 links() { find "$1" -type l | wc -l; }
@@ -102,20 +120,23 @@ check "cowlinkInherit: through cowlink inherit, the count in the log" \
 check "the log says cowlink is active" grep -q '^cowlink: active from configure to install' "$T/linked.log"
 check "COWLINK_OUTPUTS names \$out and \$dev" grep -qx "$T/linked/out:$T/linked/dev" "$T/linked/outputs"
 check "no warning when both flags are set" not grep -q 'cowlink: WARNING' "$T/linked.log"
-STRUCTURED=1 must build structured enableCowlink=1
-check "__structuredAttrs: COWLINK_OUTPUTS names \$out and \$dev" \
-    grep -qx "$T/structured/\(out:$T/structured/dev\|dev:$T/structured/out\)" "$T/structured/outputs"
 
 # cargo's lock files, made again by the build, are gone before the install:
-# the empty ones where cargo puts them, nothing else.
-locks='r=target/release; mkdir -p $r/build/p/h1 $r/build/p/h2 $r/x/y; : >$r/.cargo-lock; : >$r/build/p/h1/.lock
-    echo held >$r/build/p/h2/.lock; : >$r/x/y/.lock; : >$r/build/p/h1/.lockx'
+# the empty ones where cargo puts them (the new layout's unit directories,
+# build/<package>/<16 hex digits>), nothing else: not a held lock, not an
+# empty .lock a build script left at the root of its OUT_DIR (the old
+# layout's build/<package>-<hash>/out).
+u=0123456789abcdef
+locks='r=target/release; mkdir -p $r/build/p/'$u' $r/build/p/fedcba9876543210 $r/x/y $r/build/p-'$u'/out
+    : >$r/.cargo-lock; : >$r/build/p/'$u'/.lock; echo held >$r/build/p/fedcba9876543210/.lock; : >$r/x/y/.lock
+    : >$r/build/p/'$u'/.lockx; : >$r/build/p-'$u'/out/.lock'
 must build locks cowlinkInherit=1 postBuild="$locks"
 r=$T/locks/target/release
 check "cowlinkInherit: cargo's empty locks gone before the install" \
-    test ! -e "$r/.cargo-lock" -a ! -e "$r/build/p/h1/.lock" -a -f "$r/build/p/h2/.lock" -a -f "$r/x/y/.lock" -a -f "$r/build/p/h1/.lockx"
+    test ! -e "$r/.cargo-lock" -a ! -e "$r/build/p/$u/.lock" -a -f "$r/build/p/fedcba9876543210/.lock" -a -f "$r/x/y/.lock" -a -f "$r/build/p/$u/.lockx"
+check "... but not an empty .lock at the root of a build script's OUT_DIR" test -f "$r/build/p-$u/out/.lock"
 must build locksoff enableCowlink=1 postBuild="$locks"
-check "... and only with cowlinkInherit" test -e "$T/locksoff/target/release/build/p/h1/.lock"
+check "... and only with cowlinkInherit" test -e "$T/locksoff/target/release/build/p/$u/.lock"
 
 # The silent no-ops speak.
 must build noflags
@@ -176,7 +197,7 @@ elf_out() {
     local name=$1 what=$2
     shift 2
     mkdir -p "$T/tmp-$name"
-    build "$name" TMPDIR="$T/tmp-$name" nativeBuildInputs="$T/fixup $T/cowlink $T/crane" "$@" postInstall="
+    build "$name" TMPDIR="$T/tmp-$name" nativeBuildInputs="$T/fixup $T/cowlink $T/cowlink-fixup $T/crane" "$@" postInstall="
         mkdir -p \$out/bin \$out/lib \$out/none
         cc -shared -fPIC -o \$out/lib/libfoo.so $T/src/foo.c
         cc -o \$out/bin/shrinks $T/src/main.c -Wl,-rpath,\$out/none
@@ -186,6 +207,40 @@ elf_out() {
         $what"
 }
 rpath() { readelf -d -W "$1" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p; s/.*(RPATH).*\[\(.*\)\]/\1/p'; }
+# The stand-in's linker (pkgs.nix's linker-wrappers) against nixpkgs' rule
+# (bintools-wrapper/ld-wrapper.sh): which -rpath it adds, case by case.
+S=$T/ldstore
+mkdir -p "$S/a/lib" "$S/b/lib" "$S/c/lib" "$T/ldout/lib" "$S/d/lib"
+for f in a/lib/libfoo.so b/lib/libbar.so c/lib/libfoo.so d/lib/libfoo.a; do : >"$S/$f"; done
+: >"$T/ldout/lib/libfoo.so"
+# A "real ld" that prints the directories it was given with -rpath.
+printf '#!/bin/sh\nprev=; for a; do [ "$prev" = -rpath ] && printf "%%s " "$a"; prev=$a; done; echo\n' >"$T/echo-ld"
+chmod +x "$T/echo-ld"
+ldrule() { # WANT ARGS...: the -rpath directories the model adds
+    local want=$1 got
+    shift
+    got=$(NIX_STORE=$S COWLINK_TEST_REAL_LD=$T/echo-ld "$here/ld-wrapper-model.sh" "$@" | tr -s ' ' | sed 's/ $//')
+    [ "$got" = "$want" ] || { echo "  ld model: $* -> '$got', want '$want'"; return 1; }
+}
+check "ld model: -L store dir holding lib<l>.so for -l<l>: -rpath" ldrule "$S/a/lib" -L "$S/a/lib" -lfoo
+check "ld model: -Ldir and '-l name' forms; every dir holding it, in order" \
+    ldrule "$S/a/lib $S/c/lib" "-L$S/a/lib" -L "$S/c/lib" -l foo
+check "ld model: a dir outside the store: none" ldrule "" -L "$T/ldout/lib" -lfoo
+check "ld model: a store .so named on the command line: its dir" ldrule "$S/b/lib" "$S/b/lib/libbar.so"
+check "ld model: no wanted library in the dir: none" ldrule "" -L "$S/b/lib" -lfoo
+check "ld model: a static archive only: none" ldrule "" -L "$S/d/lib" -lfoo
+check "ld model: the argument of -dynamic-linker: none" ldrule "" -dynamic-linker "$S/b/lib/libbar.so"
+check "ld model: a dir made absolute without following links" ldrule "$S/a/lib" -L "$S/a/lib/../lib" -lfoo
+check "ld model: NIX_DONT_SET_RPATH=1: none" env NIX_DONT_SET_RPATH=1 bash -c "$(declare -f ldrule); S=$S T=$T here=$here ldrule '' -L $S/a/lib -lfoo"
+# Through the compiler driver as the stand-in calls it (-B: gcc's collect2
+# runs the wrapper as its ld): a real link gets the RUNPATH.
+mkdir -p "$T/ldbin"
+sed "s#@ld@#$(command -v ld)#" "$here/ld-wrapper-model.sh" >"$T/ldbin/ld"
+chmod +x "$T/ldbin/ld"
+cc -shared -fPIC -o "$S/a/lib/libfoo.so" "$T/src/foo.c"
+NIX_STORE=$S cc -B"$T/ldbin" -o "$T/ldlinked" "$T/src/main.c" -Wl,--no-as-needed -L"$S/a/lib" -lfoo
+check "ld model through cc -B: the program's RUNPATH is the store dir" test "$(rpath "$T/ldlinked")" = "$S/a/lib"
+
 must elf_out elfcow : cowlinkElfChecks=1
 must elf_out elfnix :
 check "ELF checks: an RPATH with no needed library shrinks, as nixpkgs'" \
@@ -207,11 +262,117 @@ wrapped='printf "#!/bin/sh\\nexec $TMPDIR/x\\n" >$out/bin/w && touch $out/bin/.w
 check "ELF checks: a wrapper script naming TMPDIR fails the build" not elf_out elfwrapcow "$wrapped" cowlinkElfChecks=1
 check "... with its message" grep -q "wrapper script .*/elfwrapcow/out/bin/w contains a forbidden reference" "$T/elfwrapcow.log"
 check "... as nixpkgs' audit-tmpdir fails it" not elf_out elfwrapnix "$wrapped"
-must build elfonly cowlinkElfChecks=1 cargoArtifacts=
-check "cowlinkElfChecks alone: no warning, the library off" \
-    test -z "$(grep 'cowlink: WARNING' "$T/elfonly.log")" -a -z "$(grep -v '^[a-z]* $' "$T/elfonly/phases")"
+# Many ELF files (a deps target/ has hundreds): readelf's answer is larger
+# than one environment string may be (128 KiB), and must stay out of the
+# environment of the programs the pass runs.
+many='for i in $(seq 150); do cp $out/bin/keeps $out/bin/k$i; done'
+elf_out elfmany "$many" cowlinkElfChecks=1 || true
+check "ELF checks: 150 files, readelf's answer larger than an environment string: cowlink's pass, not the fallback" \
+    grep -q 'in .*/elfmany/out (cowlink: the 152 with one)' "$T/elfmany.log"
+
+# lib.enable's deps: the fixup hook alone, which names no library.
+elf_out elfonly : nativeBuildInputs="$T/fixup $T/cowlink-fixup $T/crane" cowlinkElfChecks=1 cargoArtifacts=
+check "the fixup hook alone (the deps): cowlink's ELF pass, no warning, the library never on" \
+    test -z "$(grep 'cowlink: WARNING' "$T/elfonly.log")" -a -z "$(grep -v '^[a-z]* $' "$T/elfonly/phases")" -a \
+    -n "$(grep 'in .*/elfonly/out (cowlink: the 2 with one)' "$T/elfonly.log")"
+check "... and it names neither the library nor the command" \
+    not grep -q "$T/cowlink/" "$T/cowlink-fixup/nix-support/setup-hook"
 
 lib=$T/cowlink/lib/libcowlink.so
+
+# Structured attributes (nixpkgs' __structuredAttrs, or
+# config.structuredAttrsByDefault): `outputs` is an associative array, and
+# the library must leave every output alone, $man included.
+sa=$T/store/sa
+build structured cowlinkInherit=1 ATTRS_SH="declare -A outputs=([out]=$sa/out [man]=$sa/man)" \
+    postInstall='mkdir -p $out $man/share/man/man1 && echo page >$man/share/man/man1/nixapp.1' || true
+check "structured attributes: COWLINK_OUTPUTS names every output" grep -qx "$sa/out:$sa/man\|$sa/man:$sa/out" "$T/structured/outputs"
+check "... and the install phase writes \$man" test -f "$sa/man/share/man/man1/nixapp.1"
+
+# A phase list of the derivation's own, without cowlink's phases, and
+# phases run by hand (nix develop): the library is on wherever cargo runs
+# after the inheritance, and off in fixup.
+build ownphases cowlinkInherit=1 phases="unpackPhase patchPhase buildPhase installPhase fixupPhase" || true
+check "own phases: every file linked and the library on in build and install" \
+    test "$(links "$T/ownphases/target")" = 3 -a -n "$(grep -x "build $lib" "$T/ownphases/phases")" -a \
+    -n "$(grep -x "install $lib" "$T/ownphases/phases")"
+check "... and off in fixup" grep -qx "fixup " "$T/ownphases/phases"
+build byhand cowlinkInherit=1 RUN="runPhase unpackPhase; runPhase patchPhase; runPhase buildPhase" || true
+check "runPhase by hand: the library on in build" grep -qx "build $lib" "$T/byhand/phases"
+check "the standard phases: one 'active' line" test "$(grep -c '^cowlink: active' "$T/linked.log")" = 1
+# nix develop: a build stopped half-way (Ctrl-C) leaves the shell without
+# the library at its next prompt.
+build stopped cowlinkInherit=1 INTERACTIVE='echo "shell ${LD_PRELOAD-}" >>phases' \
+    buildPhase='runHook preBuild; echo "build $LD_PRELOAD" >>phases; kill -INT $$' || true
+check "nix develop: a build stopped by Ctrl-C leaves no LD_PRELOAD in the shell" \
+    test -n "$(grep -x "build $lib" "$T/stopped/phases")" -a -n "$(grep -x "shell " "$T/stopped/phases")"
+# Preloads of the user's stay, even when cowlink was already first.
+cc -shared -o "$T/other.so" -x c /dev/null
+build otherpreload cowlinkInherit=1 LD_PRELOAD="$lib $T/other.so" || true
+check "the library off in fixup: the other preloads stay" grep -qx "fixup $T/other.so" "$T/otherpreload/phases"
+# Cross: qemu-user passes its environment on to the emulated program.
+build qemu cowlinkInherit=1 QEMU_UNSET_ENV=FOO postBuild='echo "build $QEMU_UNSET_ENV" >>qemu' \
+    postFixup='echo "fixup $QEMU_UNSET_ENV" >>qemu' || true
+check "cross: QEMU_UNSET_ENV keeps LD_PRELOAD from emulated processes, the user's entries kept" \
+    test "$(cat "$T/qemu/qemu")" = "build LD_PRELOAD,FOO"$'\n'"fixup FOO"
+
+# ... and for real: an aarch64 program run by qemu-user in the check phase,
+# as crane runs a cross build's tests, says nothing on stderr (its loader
+# would say it cannot preload the x86_64 library).
+aarch64-linux-gnu-gcc -o "$T/a64" "$T/src/main.c"
+a64sys=$(dirname "$(dirname "$(aarch64-linux-gnu-gcc -print-file-name=libc.so.6)")")
+build emulated cowlinkInherit=1 \
+    checkPhase="runHook preCheck; echo \"check \$LD_PRELOAD\" >>$T/emulated/phases; qemu-aarch64 -L $a64sys $T/a64 2>$T/emulated/stderr; runHook postCheck" || true
+check "cross: an emulated test binary's stderr is empty (no 'cannot be preloaded')" \
+    test -f "$T/emulated/stderr" -a ! -s "$T/emulated/stderr"
+check "... where the library is in LD_PRELOAD" grep -qx "check $lib" "$T/emulated/phases"
+
+# crane's use-zstd chain (.prev): crane's function calls itself by name for
+# each level; one warning, and both levels unpacked.
+build zstdchain cowlinkInherit=1 cargoArtifacts="$T/store/zstd2" || true
+check "a use-zstd chain: one warning, not one per level" test "$(grep -c 'cowlink: WARNING' "$T/zstdchain.log")" = 1
+check "... and crane unpacks both levels" test -f "$T/zstdchain/target/release/child.d" -a -f "$T/zstdchain/target/release/deps/libdep-1.rlib"
+
+# cowlinkCheckLinks against nixpkgs' no-broken-symlinks (its hook in a
+# package, as stdenv sources it): the same verdict on each kind of link.
+mkdir -p "$T/nixlinks/nix-support"
+cp "$stdenv_src/setup-hooks/no-broken-symlinks.sh" "$T/nixlinks/nix-support/setup-hook"
+verdict() { # SIDE NAME WHAT: pass or fail
+    local side=$1 name=$2 what=$3 set=(cowlinkCheckLinks=1 dontCheckForBrokenSymlinks=1)
+    [ "$side" = cow ] || set=(nativeBuildInputs="$T/nixlinks $T/cowlink $T/cowlink-fixup $T/crane")
+    mkdir -p "$T/tmp-$side$name"
+    if build "$side$name" TMPDIR="$T/tmp-$side$name" cowlinkInherit=1 "${set[@]}" \
+        postInstall="mkdir -p \$out/l && $what"; then echo pass; else echo fail; fi
+}
+for c in 'reltmp|fail|echo x >$TMPDIR/f && ln -sr $TMPDIR/f $out/l/tmp' \
+    'relout|pass|ln -s ../../nowhere/x $out/l/x' \
+    'loop|fail|ln -s $NIX_STORE/loop-a $out/l/loop' \
+    'gone|fail|ln -s ../../../store/deps/gone $out/l/gone' \
+    'good|pass|ln -s ../../../store/deps/target $out/l/good'; do
+    IFS='|' read -r name want what <<<"$c"
+    nix=$(verdict nix "$name" "$what") cow=$(verdict cow "$name" "$what")
+    check "link checks: $name: cowlink's pass says $cow, nixpkgs' no-broken-symlinks $nix (want $want)" \
+        test "$cow" = "$want" -a "$nix" = "$want"
+done
+check "link checks: a loop fails with one cowlink: line saying why" \
+    grep -q '^cowlink: 1 broken symlinks in .*(dangling, reflexive, looping' "$T/cowloop.log"
+
+# llvm-readelf (pkgsLLVM, LLVM cross targets) stops at the first input it
+# cannot read: cowlink's pass must notice and fall back to nixpkgs' hooks,
+# which fail an RPATH into TMPDIR.
+if command -v llvm-readelf >/dev/null; then
+    bad='printf "\177ELF not really" >$out/bin/0-not-elf && '
+    check "ELF checks with llvm-readelf: an RPATH into TMPDIR fails the build" \
+        not elf_out elfllvm "$bad$tmp_rpath" cowlinkElfChecks=1 READELF=llvm-readelf
+    check "... through nixpkgs' hooks, saying why" \
+        grep -q "cowlink: llvm-readelf failed or left files unread: nixpkgs' patchelf and audit-tmpdir hooks" "$T/elfllvm.log"
+    check "ELF checks with llvm-readelf: a clean output passes, by cowlink's pass" \
+        elf_out elfllvmok : cowlinkElfChecks=1 READELF=llvm-readelf
+    check "... which read every file" grep -q 'in .*/elfllvmok/out (cowlink: the 2 with one)' "$T/elfllvmok.log"
+else
+    echo "SKIP hook: no llvm-readelf on PATH: the LLVM readelf case is not checked"
+fi
+
 for p in configure build check install; do
     check "LD_PRELOAD has the library in $p" grep -qx "$p $lib" "$T/linked/phases"
 done

@@ -96,9 +96,20 @@ let
           ''
             /bin/mkdir -p $out
             for d in bin lib libexec; do /bin/cp -a "${dirOf rustBin}/$d" $out/; done
+            # rustc 1.90+ links through its own lld (gcc-ld/ld.lld, found by
+            # gcc's -B), past the linker wrapper: nixpkgs' rustup package
+            # wraps it, and so does the stand-in, with its model.
+            for g in $out/lib/rustlib/*/bin/gcc-ld; do
+              if [ -e "$g/ld.lld" ]; then
+                /bin/rm "$g/ld.lld"
+                /bin/sed "s#@ld@#$g/../rust-lld -flavor gnu#" $model >"$g/ld.lld"
+                /bin/chmod +x "$g/ld.lld"
+              fi
+            done
           ''
       )
     ];
+    model = ./ld-wrapper-model.sh;
   };
   rustPrograms =
     name: progs:
@@ -143,6 +154,51 @@ let
       "/usr/bin/ar"
       "/usr/bin/ranlib"
       "/usr/bin/strip"
+    ];
+  };
+
+  # nixpkgs' compiler and linker wrappers, for RUNPATHs (a model): nixpkgs
+  # links against a libc in the store (its cc wrapper adds -L for it), and
+  # its ld wrapper adds -rpath for each store directory that holds a
+  # library the link asks for, so that nearly every program and shared
+  # object cargo links (build scripts, proc macros, test binaries) has a
+  # RUNPATH into the store.  Here: libc-links is a store directory of links
+  # to the host's C libraries; cc, gcc, c++, g++ run the host's with -B
+  # (the linker collect2 runs is ld-wrapper-model.sh: the rule, held to
+  # nixpkgs' by tests/nix/hook.sh) and -L libc-links/lib, as nixpkgs'
+  # NIX_LDFLAGS has it.  The host's ld and libraries do the rest.
+  libcLinks = derivation {
+    name = "libc-links";
+    inherit system;
+    builder = bash;
+    args = [
+      "-euc"
+      ''
+        PATH=/usr/bin:/bin
+        mkdir -p $out/lib
+        for n in libc.so libc.so.6 libm.so libm.so.6 libdl.so.2 librt.so.1 libpthread.so.0 libutil.so.1; do
+          f=$(gcc -print-file-name=$n)
+          if [ "$f" != "$n" ]; then ln -s "$f" $out/lib/$n; fi
+        done
+      ''
+    ];
+  };
+  linkerWrappers = derivation {
+    name = "linker-wrappers";
+    inherit system;
+    builder = bash;
+    model = ./ld-wrapper-model.sh;
+    args = [
+      "-euc"
+      ''
+        PATH=/usr/bin:/bin
+        mkdir -p $out/bin
+        sed "s#@ld@#/usr/bin/ld#" $model >$out/bin/ld
+        for c in cc gcc c++ g++; do
+          printf '#!${bash}\nexec /usr/bin/%s -B%s "$@" -L%s\n' $c $out/bin ${libcLinks}/lib >$out/bin/$c
+        done
+        chmod +x $out/bin/*
+      ''
     ];
   };
 
@@ -201,7 +257,7 @@ let
         } >$out/setup
       ''
     ];
-    initialPath = [ bashAsSh hostTools ];
+    initialPath = [ bashAsSh linkerWrappers hostTools ];
     defaultNativeBuildInputs = defaultHooks;
     setup = setupSh;
     # What nixpkgs' bintools wrapper's setup hook exports (strip.sh does
@@ -224,6 +280,10 @@ let
       "env"
     ];
 
+  # nixpkgs' make-derivation: `env` goes into the environment (under
+  # structured attributes, as the `env` attribute, which setup.sh exports),
+  # and an attribute may not be both in `env` and passed to `derivation`
+  # (its checkedEnv assertion, with its message).
   mkDerivation =
     fnOrAttrs:
     let
@@ -231,18 +291,35 @@ let
       passthru = attrs.passthru or { };
       name = attrs.name or "${attrs.pname}-${attrs.version}";
       available = lib.meta.availableOn hostPlatform { meta = attrs.meta or { }; };
+      structured = attrs.__structuredAttrs or false;
+      env = attrs.env or { };
+      derivationArg = lib.filterAttrs passable attrs // {
+        inherit name system;
+        builder = bash;
+        # Under structured attributes the environment is .attrs.sh ($stdenv
+        # included): source-attrs.sh reads it first, as nixpkgs' builder
+        # does, then runs default-builder.sh.
+        args = [
+          "-e"
+          ./source-attrs.sh
+          defaultBuilder
+        ];
+        stdenv = stdenvSetup;
+      };
+      overlapping = builtins.attrNames (builtins.intersectAttrs env derivationArg);
+      checkedEnv =
+        lib.throwIfNot (overlapping == [ ])
+          "The ‘env’ attribute set cannot contain any attributes passed to derivation. The following attributes are overlapping: ${lib.concatStringsSep ", " overlapping}"
+          (
+            lib.mapAttrs (
+              n: v:
+              lib.throwIfNot (builtins.isString v || builtins.isBool v || builtins.isInt v || lib.isDerivation v)
+                "The ‘env’ attribute set can only contain derivation, string, boolean or integer attributes. The ‘${n}’ attribute is of type ${builtins.typeOf v}."
+                v
+            ) env
+          );
       drv = lib.throwIfNot available "Package ‘${name}’ is not available on the requested hostPlatform ${hostPlatform.system} (meta.platforms)" derivation (
-        lib.filterAttrs passable attrs
-        // (attrs.env or { })
-        // {
-          inherit name system;
-          builder = bash;
-          args = [
-            "-e"
-            defaultBuilder
-          ];
-          stdenv = stdenvSetup;
-        }
+        derivationArg // (if structured then { env = checkedEnv; } else checkedEnv)
       );
     in
     drv
@@ -283,6 +360,7 @@ let
       runCommand
       hostTools
       rustToolchain
+      linkerWrappers
       ;
     inherit (lib) makeScope;
     callPackage = lib.callPackageWith pkgs;

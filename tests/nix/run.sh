@@ -121,6 +121,13 @@ evaluate() {
         --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "${2:-$T/cowlink}" --argstr appSrc "$T/app" \
         --argstr round "$t0" 2>"$T/logs/eval.$1.log"
 }
+# evaluate_attr ATTR COWLINK_SRC: test.nix's ATTR (a string), raw.
+evaluate_attr() {
+    nix-instantiate --read-write-mode --eval --strict "$here/test.nix" -A "$1" \
+        --argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDENV" \
+        --argstr craneSrc "$CRANE_SRC" --argstr cowlinkSrc "$2" --argstr appSrc "$T/app" \
+        --argstr round "$t0" 2>>"$T/logs/eval.$1.log"
+}
 # mutant NAME SED: a copy of the checkout whose lib.nix went through SED.
 mutant() {
     rm -rf "$T/$1"
@@ -186,22 +193,39 @@ flakecheck() {
 # of test.nix says, and each must fail with the mutant that breaks it.
 evaluation() {
     local a m
-    for a in linux optOut darwin cross musl; do
+    for a in linux optOut darwin cross musl shipped values env zstdParent noFlake; do
         if [ "$(evaluate $a)" = true ]; then pass "eval: $a"; else
             fail "eval: $a: $(grep -v '^trace' "$T/logs/eval.$a.log" | tail -3)"
         fi
     done
-    # Exactly one warning per darwin crane lib, and crane's behaviour.
-    if [ "$(evaluate darwinOne)" = true ] &&
-        [ "$(grep -c 'warning: cowlink: the build platform aarch64-darwin is not Linux' "$T/logs/eval.darwinOne.log")" = 1 ] &&
-        [ "$(grep -c 'warning' "$T/logs/eval.darwinOne.log")" = 1 ]; then
-        pass "eval: aarch64-darwin: crane's derivations, one warning"
+    # darwin: crane's derivations, silently (abort-on-warn, every nix
+    # develop); one warning when asked for (enableWith { warn = true; }).
+    if [ "$(evaluate darwinOne)" = true ] && ! grep -q 'warning' "$T/logs/eval.darwinOne.log"; then
+        pass "eval: aarch64-darwin: crane's derivations, no warning"
     else
         fail "eval: aarch64-darwin warnings: $(cat "$T/logs/eval.darwinOne.log")"
     fi
+    if [ "$(evaluate darwinWarn)" = true ] &&
+        [ "$(grep -c 'warning: cowlink: the build platform aarch64-darwin is not Linux' "$T/logs/eval.darwinWarn.log")" = 1 ] &&
+        [ "$(grep -c 'warning' "$T/logs/eval.darwinWarn.log")" = 1 ]; then
+        pass "eval: aarch64-darwin with enableWith { warn = true; }: one warning"
+    else
+        fail "eval: aarch64-darwin with the warning asked for: $(cat "$T/logs/eval.darwinWarn.log")"
+    fi
+    # A cowlink update (its library changes) leaves the deps' derivation
+    # as it was: they have the fixup hook alone, which names no library.
+    rm -rf "$T/newlib"
+    cp -r "$T/cowlink" "$T/newlib"
+    echo '/* a cowlink update */' >>"$T/newlib/preload/entries.c"
+    if [ "$(evaluate_attr depsDrv "$T/cowlink")" = "$(evaluate_attr depsDrv "$T/newlib")" ] &&
+        [ "$(evaluate_attr hookDrv "$T/cowlink")" != "$(evaluate_attr hookDrv "$T/newlib")" ]; then
+        pass "eval: a change to cowlink's library changes its hook, not the deps' derivation"
+    else
+        fail "eval: the deps' derivation changes with cowlink's library"
+    fi
     # Test the test: the hook taken from the host platform, and cowlink
     # applied on darwin, must each make its check fail.
-    m=$(mutant wrong-platform 's/hook = hookFor pkgs.pkgsBuildHost;/hook = hookFor pkgs;/')
+    m=$(mutant wrong-platform 's/hooksFor pkgs.pkgsBuildHost/hooksFor pkgs/')
     if [ "$(evaluate cross "$m")" = false ]; then
         pass "eval: cross fails with the hook from the host platform (mutant)"
     else
@@ -282,6 +306,20 @@ toolchain() { # debian|stable
             return
         fi
     done
+    # The stand-in links as nixpkgs does (its linker wrapper's RUNPATH rule,
+    # rustup's lld wrapped too): every build script of the deps has a
+    # RUNPATH into the store, and cowlink's ELF pass saw them.
+    local bs norp=0 n=0
+    out=$(cat "$T/logs/$tc.deps.out")
+    for bs in "$out"/target/release/build/*/build-script-build; do
+        n=$((n + 1))
+        [[ $(readelf -d -W "$bs") == *"(RUNPATH)"*"[$NIX_STORE_DIR/"* ]] || norp=$((norp + 1))
+    done
+    if [ "$n" -gt 0 ] && [ "$norp" = 0 ] && grep -q '(cowlink: the [1-9][0-9]* with one)' "$T/logs/$tc.deps.log"; then
+        pass "$tc: stand-in: the deps' $n build scripts have a RUNPATH into the store, as under nixpkgs; $(grep -o 'cowlink: the [0-9]* with one' "$T/logs/$tc.deps.log")"
+    else
+        fail "$tc: stand-in: $norp of $n build scripts without a RUNPATH into the store"
+    fi
     stale=$(runs "$(cat "$T/logs/$tc.clean.out")")
     clean=$(grep -v '^never-fresh:' <<<"$stale")
     for a in default clippy test doc; do
@@ -355,6 +393,32 @@ toolchain() { # debian|stable
                 fail "$tc: crane.$a: $(log "$tc" "crane.$a" | tail -3)"
             fi
         done
+    fi
+
+    # Structured attributes with a second output the install writes: the
+    # library leaves $man alone (before, it refused the mkdir).
+    if [ "$tc" = debian ]; then
+        for side in crane with; do
+            if out=$(build "$tc" "structured.$side") &&
+                out=$(nix-store -q --outputs "$(nix-store -q --deriver "$out")" | grep -- '-man$') &&
+                [ -f "$out/share/man/man1/nixapp.1.gz" ] &&
+                grep -q 'structuredAttrs is enabled' "$T/logs/$tc.structured.$side.log"; then
+                pass "$tc: structured attributes, \$man written by postInstall ($side)"
+            else
+                fail "$tc: structured attributes ($side): $(log "$tc" "structured.$side" | grep -m3 -i 'cowlink: refusing\|error')"
+            fi
+        done
+    fi
+
+    # A phase list of the derivation's own, on the env trigger: before, the
+    # library was never on and cargo could not write its fingerprints.
+    if [ "$tc" = debian ]; then
+        if out=$(build "$tc" ownPhases) && [ "$(runs "$out")" = "$clean" ] &&
+            grep -q '^cowlink: active' "$T/logs/$tc.ownPhases.log"; then
+            pass "$tc: env trigger with the derivation's own phases: the library on, builds, prints what a clean build prints"
+        else
+            fail "$tc: own phases: $(log "$tc" ownPhases | grep -m3 -i 'error')"
+        fi
     fi
 
     local trig want
@@ -444,6 +508,7 @@ else
 fi
 
 t0=$(date +%s)
+NIX_STORE_DIR=$(nix-instantiate --eval --expr builtins.storeDir | tr -d '"')
 # The last run's outputs go; the toolchains' store copies stay (rooted).
 roots=/nix/var/nix/gcroots/cowlink-nix-test
 mkdir -p "$roots"

@@ -73,6 +73,13 @@ let
   craneLib = crane.mkLib pkgs;
   cowlinkPkg = cowlink.packages.${system}.cowlink;
   cowlinkHook = cowlink.packages.${system}.cowlinkHook;
+  cowlinkFixupHook = cowlink.packages.${system}.cowlinkFixupHook;
+  enabled = cowlink.lib.enable craneLib;
+  # The same lib through the entry point without flakes.
+  enabledNoFlake = import "${cowlinkSource}/examples/nix/enable.nix" { inherit craneLib; };
+  # What nixpkgs' stdenv sets from a derivation's attributes: every
+  # attribute, with env's (make-derivation's checkedEnv).
+  attrOf = d: n: d.${n} or (d.env.${n} or null);
   deps = outputs.default.cargoArtifacts;
 
   # What a system's flake outputs are, as derivation paths.
@@ -82,6 +89,7 @@ let
       f.checks.${s} // f.packages.${s} // { devShell = f.devShells.${s}.default; }
     );
   hooksOf = d: builtins.filter (i: (i.name or "") == "cowlink-hook") (d.nativeBuildInputs or [ ]);
+  fixupHooksOf = d: builtins.filter (i: (i.name or "") == "cowlink-fixup-hook") (d.nativeBuildInputs or [ ]);
   # Has the hook, and every copy of it is `hook` (a dev shell gets one per
   # check).
   hasHook = hook: d: hooksOf d != [ ] && lib.all (h: h.outPath == hook.outPath) (hooksOf d);
@@ -144,6 +152,10 @@ in
     ];
     # One darwin system alone, for run.sh to count the warnings.
     darwinOne = drvPaths flake "aarch64-darwin" == drvPaths flakeCraneAlone "aarch64-darwin";
+    # The same with the warning asked for (run.sh counts one).
+    darwinWarn =
+      drvPaths (appFlake (cowlink // { lib.enable = cowlink.lib.enableWith { warn = true; }; })) "aarch64-darwin"
+      == drvPaths flakeCraneAlone "aarch64-darwin";
     # On Linux every inheriting derivation has the hook, the deps are
     # installed as links with the hook for its ELF checks alone, the dev
     # shell has the hook (from inputsFrom), and aarch64-linux evaluates
@@ -152,9 +164,79 @@ in
       lib.all (d: builtins.length (hooksOf d) == 1 && hasHook cowlinkHook d) (builtins.attrValues outputs)
       && outputs.default.enableCowlink && outputs.default.cowlinkInherit
       && deps.installCargoArtifactsMode == "use-symlink"
-      && hasHook cowlinkHook deps && deps.cowlinkElfChecks && !(deps ? enableCowlink)
+      && hooksOf deps == [ ] && builtins.length (fixupHooksOf deps) == 1 && deps.cowlinkElfChecks
+      && !(deps ? enableCowlink)
       && hasHook cowlinkHook flake.devShells.${system}.default
       && builtins.length (hooksOf flake.packages.aarch64-linux.default) == 1;
+    # The package one ships keeps nixpkgs' fixup: no link or ELF check of
+    # cowlink's, nixpkgs' link hooks on; a check that installs an
+    # inherited target/ has cowlink's one pass in their place.
+    shipped =
+      let
+        pkg = outputs.default;
+        test = outputs.test;
+      in
+      !(pkg ? dontCheckForBrokenSymlinks) && !(pkg ? dontRewriteSymlinks) && !(pkg ? cowlinkElfChecks)
+      && fixupHooksOf pkg == [ ]
+      && test.dontCheckForBrokenSymlinks && test.cowlinkCheckLinks && test.cowlinkRelativeLinks
+      && test.cowlinkElfChecks && builtins.length (fixupHooksOf test) == 1;
+    # Values, not presence: `dontCheckForBrokenSymlinks = false;` asks for
+    # the check; lib.enable applied twice is applied once.
+    values =
+      let
+        a = common // {
+          cargoArtifacts = deps;
+          dontCheckForBrokenSymlinks = false;
+          dontRewriteSymlinks = true;
+        };
+        twice = cowlink.lib.enable enabled;
+        t = enabled.cargoTest a;
+      in
+      t.cowlinkCheckLinks && !t.cowlinkRelativeLinks
+      && (twice.cargoTest a).drvPath == t.drvPath
+      && (twice.buildPackage (common // { cargoArtifacts = deps; })).drvPath
+        == (enabled.buildPackage (common // { cargoArtifacts = deps; })).drvPath
+      && builtins.length (hooksOf (twice.cargoTest a)) == 1;
+    # Attributes kept in env (natural under structured attributes): read
+    # there, set there, never twice (nixpkgs' make-derivation refuses a
+    # name in both; the stand-in asserts as it does).
+    env =
+      let
+        a = common // {
+          cargoArtifacts = deps;
+          __structuredAttrs = true;
+          env = {
+            installCargoArtifactsMode = "use-symlink";
+            dontCheckForBrokenSymlinks = "1";
+            cowlinkInherit = true;
+          };
+        };
+        t = enabled.cargoTest a;
+        r = builtins.tryEval t.drvPath;
+      in
+      r.success
+      && attrOf t "dontCheckForBrokenSymlinks" == true && attrOf t "cowlinkCheckLinks" == false
+      && attrOf t "installCargoArtifactsMode" == "use-symlink" && !(t ? installCargoArtifactsMode)
+      && (builtins.tryEval (craneLib.cargoTest a).drvPath).success
+      # (the stand-in refuses a name in both, as nixpkgs does)
+      && !(builtins.tryEval (craneLib.cargoTest (a // { installCargoArtifactsMode = "use-symlink"; })).drvPath).success;
+    # A child of a use-zstd parent (crane's default: cached deps, a parent
+    # with cowlink off) follows its parent: crane's very derivation.
+    zstdParent =
+      let
+        a = common // {
+          cargoArtifacts = craneLib.buildDepsOnly common;
+        };
+      in
+      (enabled.cargoTest a).drvPath == (craneLib.cargoTest a).drvPath
+      && (enabled.buildPackage a).drvPath == (craneLib.buildPackage a).drvPath;
+    # Without flakes: enable.nix gives the flake's derivations.
+    noFlake =
+      lib.all (f: (f enabledNoFlake).drvPath == (f enabled).drvPath) [
+        (l: l.buildPackage (common // { cargoArtifacts = deps; }))
+        (l: l.cargoTest (common // { cargoArtifacts = deps; }))
+        (l: l.buildDepsOnly common)
+      ];
     # The opt-outs: enableCowlink = false is crane alone; a mode of one's
     # own is kept.
     optOut =
@@ -174,10 +256,16 @@ in
       })).cowlinkInherit == false;
     # musl: the package refuses with its reason, and lib.enable steps aside
     # (crane's very derivation).
+    # (The deps too: lib.enable would give them the fixup hook alone, which
+    # builds anywhere; the package inherits from crane's own deps.)
     musl =
+      let
+        muslCrane = crane.mkLib muslPkgs;
+        muslEnabled = cowlink.lib.enable muslCrane;
+      in
       !(builtins.tryEval (muslPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { }).drvPath).success
-      && ((cowlink.lib.enable (crane.mkLib muslPkgs)).buildPackage muslArgs).drvPath
-        == ((crane.mkLib muslPkgs).buildPackage muslArgs).drvPath;
+      && (muslEnabled.buildDepsOnly common).drvPath == (muslCrane.buildDepsOnly common).drvPath
+      && (muslEnabled.buildPackage muslArgs).drvPath == (muslCrane.buildPackage muslArgs).drvPath;
     # Cross: the hook in the aarch64-linux package is the build
     # platform's (x86_64-linux), not the host's.
     cross =
@@ -186,6 +274,10 @@ in
         cowlink = crossPkgs.callPackage "${cowlinkSource}/examples/nix/default.nix" { };
       }).drvPath;
   };
+  # The deps' derivation, which must not change when cowlink's library does
+  # (run.sh evaluates it on a checkout whose preload/ differs).
+  depsDrv = deps.drvPath;
+  hookDrv = cowlinkHook.drvPath;
   toolchain = pkgs.rustToolchain;
   flake = outputs;
   # The flake's derivations as crane alone builds them (no cowlink).
@@ -204,6 +296,34 @@ in
     test = craneLib.cargoTest (common // { cargoArtifacts = deps; });
     doc = craneLib.cargoDoc (common // { cargoArtifacts = deps; });
   };
+  # Structured attributes (nixpkgs' config.structuredAttrsByDefault) and a
+  # second output the install phase writes, as installManPage does: with
+  # cowlink the library must leave $man alone, as it leaves $out.
+  structured =
+    let
+      a = common // {
+        cargoArtifacts = deps;
+        __structuredAttrs = true;
+        outputs = [
+          "out"
+          "man"
+        ];
+        postInstall = ''
+          mkdir -p $man/share/man/man1
+          echo '.TH NIXAPP 1' >$man/share/man/man1/nixapp.1
+        '';
+      };
+    in
+    {
+      "with" = enabled.buildPackage a;
+      crane = craneLib.buildPackage a;
+    };
+  # The env trigger with a phase list of the derivation's own (no
+  # cowlinkOnPhase in it): the library must still be on where cargo runs.
+  ownPhases = enabled.buildPackage (common // watched // {
+    cargoArtifacts = deps;
+    phases = [ "unpackPhase" "patchPhase" "configurePhase" "buildPhase" "checkPhase" "installPhase" "fixupPhase" ];
+  });
   # What the triggered builds must print: a build that inherits nothing
   # (with never-fresh, whose line the others do not print).
   clean = craneLib.buildPackage (staleArgs // { cargoArtifacts = null; });

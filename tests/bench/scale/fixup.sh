@@ -12,10 +12,10 @@ stdenv_src=${NIXPKGS_STDENV:-$repo/../shared/third-party/nixpkgs-stdenv}
 src=$(cd "$1" && pwd -P)
 T=$(mktemp -d /var/tmp/cowlink-fixup-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-# The hooks as packages, as stdenv sources them (the library is not needed).
+# The hooks as packages, as stdenv sources them (cowlink's fixup pass is a
+# hook of its own, which names no library).
 mkdir -p "$T/cowlink/nix-support" "$T/fixup/nix-support" "$T/tmp"
-sed -e 's#@cowlinkLib@#/nonexistent#' -e 's#@cowlinkBin@#/nonexistent#' \
-    "$repo/examples/nix/cowlink-hook.sh" >"$T/cowlink/nix-support/setup-hook"
+cp "$repo/examples/nix/cowlink-fixup-hook.sh" "$T/cowlink/nix-support/setup-hook"
 cat "$stdenv_src/setup-hooks/patchelf-setup-hook.sh" "$stdenv_src/setup-hooks/audit-tmpdir.sh" \
     >"$T/fixup/nix-support/setup-hook"
 { echo "export SHELL=/bin/bash"; echo "initialPath=/usr"; cat "$stdenv_src/setup-late2024/setup.sh"; } >"$T/setup"
