@@ -45,11 +45,17 @@ int cow_logging(void);             /* events go somewhere */
 int cow_verbose(void);
 const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
 int cow_in_store(const char *canonical_path); /* the build's outputs are not */
-int cow_in_store_named(const char *path); /* no walk: prefixes and mounts */
 int cow_outputs_set(void);         /* COWLINK_OUTPUTS names the build's outputs */
 int cow_store_device(dev_t dev);   /* some store lives on this device */
 int cow_store_root(dev_t dev, ino_t ino); /* a store directory itself */
 const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
+enum { COW_MOUNT_UNLISTED = -1, COW_MOUNT_NONE, COW_MOUNT_SOME, COW_MOUNT_ALL };
+int cow_mount_kind(unsigned long long mnt_id); /* does the mount show store entries? */
+int cow_mounts_complete(void);     /* the mount table was read whole */
+int cow_stores_unsure(void);       /* the store directories could not be kept */
+int cow_output_named(dev_t dev, ino_t ino, const char *name);
+#define COW_MAX_OUTPUTS 16
+int cow_output_ids(dev_t dev[], ino_t ino[]);
 
 /* classify.c: what a path is to cowlink */
 enum cow_kind {
@@ -63,6 +69,8 @@ enum cow_kind {
     COW_STORE,   /* a store entry named directly while the build's own
                     outputs are known (COWLINK_OUTPUTS), and not one of
                     them: writes are refused */
+    COW_BELOW,   /* a name relative to a read-only store directory (open by
+                    descriptor, or the working directory): refused */
 };
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
@@ -71,11 +79,26 @@ struct cow_link {
 int cow_resolve(const char *abs_path, char out[PATH_MAX], int *missing);
 int cow_dir_path(int dirfd, char out[PATH_MAX]);
 int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX]);
-int cow_has_links(int dirfd, const char *path, int follow);
 int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link);
-int cow_classify_direct(int dirfd, const char *path, struct cow_link *link);
 void cow_lexical(const char *in, char out[PATH_MAX]);
-int cow_fd_in_store(int fd, char target[PATH_MAX]);
+
+/* place.c: where a name lies, by descriptor and identity */
+enum { COW_DIR_PLAIN, COW_DIR_STORE_RW, COW_DIR_STORE_RO, COW_DIR_UNKNOWN };
+struct cow_place {
+    int dir;          /* the directory holding the name: cowlink's O_PATH
+                         descriptor (own), or the caller's dirfd */
+    int own;
+    const char *name; /* the last component; "" for the directory itself */
+    char name_buf[NAME_MAX + 1];
+    int missing;      /* the name does not exist */
+    struct cow_link link; /* where it leads (a link), or its path: messages */
+};
+int cow_place(int dirfd, const char *path, int how, struct cow_place *pl);
+void cow_place_done(struct cow_place *pl);
+int cow_dir_class(int fd);
+int cow_fd_in_store(int fd, char target[PATH_MAX]); /* 1, 0, or -1: cannot tell */
+void cow_cwd_changing(void);       /* a chdir is about to run */
+void cow_cwd_changed(void);        /* and ran */
 
 /* copy.c */
 enum { COW_REFLINK, COW_COPY_RANGE, COW_SENDFILE, COW_READ_WRITE, COW_METHODS };
@@ -116,7 +139,6 @@ int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);
 int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino);
 void cow_opened(int dirfd, const char *path, int fd, int for_writing);
-void cow_cwd_changed(void);
 int cow_access_granted(int dirfd, const char *path, int amode, int flags);
 struct cow_seen {
     int linked;

@@ -268,14 +268,15 @@ static void *next_of(void **slot, const char *name)
     }
 
 /* chdir and fchdir: the working directory is looked at again (is it a
-   store directory?) when a relative name is next written. */
+   store directory?) when a relative name is next written; what another
+   thread learns of it meanwhile is not kept (place.c). */
 #define CHDIRS(name, params, args)                                            \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
         NEXT(name, -1)                                                        \
+        cow_cwd_changing();                                                   \
         int r = next args;                                                    \
-        if (r == 0)                                                           \
-            cow_cwd_changed();                                                \
+        cow_cwd_changed();                                                    \
         return r;                                                             \
     }
 

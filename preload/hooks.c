@@ -226,63 +226,59 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
 #define THROUGH_DIR_FD "it lies in a read-only store directory, open by descriptor or as the working directory"
 #define OUTSIDE_OUTPUTS "it lies in the store, outside the build's own outputs (COWLINK_OUTPUTS)"
 
-static int below_store_dir_fd(int dirfd, const char *path);
+/* O_CREAT without a write, on a name that exists (flock FILE, or any
+   open(O_RDONLY|O_CREAT)): the kernel creates and writes nothing. */
+static int creates_nothing(int how, int missing)
+{
+    return !missing && !(how & ~(COW_CREAT | COW_OPENS | COW_DIRECT));
+}
 
 /* Before a call that may write through (dirfd, path).  Returns 0 to go on
    with the call, COW_DONE when it has nothing to do and must succeed, or
-   the errno to fail it with. */
+   the errno to fail it with.  The name is placed once (place.c). */
 int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode)
 {
-    struct cow_link link;
-    struct stat st;
+    struct cow_place pl;
     char probe[1];
-    int saved = errno, err = 0, follow = how & COW_FOLLOWS;
+    int saved = errno, err = 0, kind;
 
     if (!how || !cow_enabled())
         return 0;
-    /* AT_EMPTY_PATH: the call is on dirfd itself.  The kernel reads the
-       caller's pointer first: a bad one is its EFAULT, not our crash. */
+    /* AT_EMPTY_PATH: the call is on dirfd itself (AT_FDCWD: the working
+       directory).  The kernel reads the caller's pointer first: a bad one
+       is its EFAULT, not our crash. */
     if ((how & COW_FD_EMPTY) &&
         (!path || (sys_readlinkat(AT_FDCWD, path, probe, 1) < 0 && errno != EFAULT && !path[0]))) {
         errno = saved;
         return cow_before_fd(op, dirfd, how);
     }
-    if (!cow_has_links(dirfd, path, follow)) {
-        /* No symlink on the way from dirfd: the caller's business, unless
-           the build's outputs are known and the path is a store entry
-           outside them (however dirfd was reached: mkdir -p $out works
-           from the store directory as its working directory), or, with
-           the outputs unknown, dirfd is a read-only store directory. */
-        if (cow_outputs_set()) {
-            if (cow_classify_direct(dirfd, path, &link) == COW_STORE)
-                err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
-        } else if (below_store_dir_fd(dirfd, path)) {
-            if (cow_abs_path(dirfd, path, link.target))
-                strcpy(link.target, "?");
-            link.missing = sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0;
-            err = refuse(op, path, how, &link, THROUGH_DIR_FD);
-        }
-        errno = saved;
-        return err;
-    }
-    switch (cow_classify(dirfd, path, follow, &link)) {
+    kind = cow_place(dirfd, path, how, &pl);
+    if (kind != COW_PLAIN && kind != COW_LINK &&
+        creates_nothing(how, kind == COW_UNKNOWN ? 1 : pl.missing))
+        kind = COW_PLAIN;
+    switch (kind) {
     case COW_PLAIN:
         break;
     case COW_STORE:
-        err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
+        err = refuse(op, path, how, &pl.link, OUTSIDE_OUTPUTS);
         break;
     case COW_LINK:
-        err = through_link(op, dirfd, path, how, create_mode, &link);
+        err = through_link(op, dirfd, path, how, create_mode, &pl.link);
         break;
     case COW_INSIDE:
-        err = refuse(op, path, how, &link,
+        err = refuse(op, path, how, &pl.link,
                      "it lies in the store, reached through a symlink that cannot be made private");
         break;
+    case COW_BELOW:
+        err = refuse(op, path, how, &pl.link, THROUGH_DIR_FD);
+        break;
     default:
-        err = refuse(op, path, how, &link,
-                     "cannot tell where its symlinks lead (no /proc, or a path too long)");
+        err = refuse(op, path, how, &pl.link,
+                     "cannot place it (a path too deep or too long, no descriptor left, "
+                     "no /proc, a mount the table does not list): refused, not passed");
     }
+    cow_place_done(&pl);
     errno = saved;
     return err;
 }
@@ -421,63 +417,6 @@ void cow_opened(int dirfd, const char *path, int fd, int for_writing)
         cow_view_forget(fd);
     else
         cow_view_note(fd, dirfd, path);
-}
-
-/* Is the directory open as fd (AT_FDCWD: the working directory) a
-   read-only store directory, or a store directory itself (1775)? */
-static int store_dir(int fd)
-{
-    char target[PATH_MAX];
-    struct stat st;
-
-    if (sys_fstatat(fd, ".", &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
-        !cow_store_device(st.st_dev) ||
-        ((st.st_mode & S_IWUSR) && !cow_store_root(st.st_dev, st.st_ino)))
-        return 0;
-    if (fd != AT_FDCWD)
-        return cow_fd_in_store(fd, target) != 0; /* -1, cannot tell: refused */
-    return cow_dir_path(AT_FDCWD, target) == 0 && cow_in_store(target);
-}
-
-/* Whether the working directory is a store directory: -1 not known (at
-   start, and after every chdir), else store_dir(AT_FDCWD).  One fstat the
-   first time a relative name is written after a change. */
-static int cwd_in_store = -1;
-
-void cow_cwd_changed(void)
-{
-    __atomic_store_n(&cwd_in_store, -1, __ATOMIC_RELAXED);
-}
-
-static int cwd_is_store_dir(void)
-{
-    int known = __atomic_load_n(&cwd_in_store, __ATOMIC_RELAXED);
-
-    if (known < 0) {
-        known = store_dir(AT_FDCWD);
-        __atomic_store_n(&cwd_in_store, known, __ATOMIC_RELAXED);
-    }
-    return known;
-}
-
-/* Is (dirfd, path) a name relative to a read-only store directory, open
-   by descriptor or as the working directory?  Then a write to it is
-   refused as the same name by path through a link is: programs open a
-   directory once, through a link perhaps, and work relative to it (cp
-   FILE DIR, rm -rf DIR/, tar -C, and the descriptors fts dups), or chdir
-   into it (mkdir -p).  A build's own directories are writable while it
-   writes them.  One fstat for a descriptor, none for the working
-   directory but after a chdir. */
-static int below_store_dir_fd(int dirfd, const char *path)
-{
-    char byte[1];
-
-    if (!(dirfd == AT_FDCWD ? cwd_is_store_dir() : dirfd >= 0 && store_dir(dirfd)))
-        return 0;
-    /* Only then look at the name.  The kernel reads the pointer first: a
-       bad one is its EFAULT. */
-    return path && !(sys_readlinkat(AT_FDCWD, path, byte, 1) < 0 && errno == EFAULT) &&
-           path[0] != '/';
 }
 
 /* access(W_OK) refused a store link: grant it when a write could succeed,
