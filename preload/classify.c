@@ -281,6 +281,7 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
 
     link->target[0] = 0;
     link->missing = 0;
+    link->at_dir = COW_NO_DIR;
     if (!path)
         return COW_PLAIN;
     /* The kernel reads the caller's pointer: a bad one gives EFAULT here

@@ -75,7 +75,11 @@ enum cow_kind {
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
     int missing;           /* it does not exist (a dangling link) */
+    int at_dir;            /* or, placed by descriptor (place.c): its
+                              directory, COW_NO_DIR when not */
+    const char *at_name;   /* and its last component there */
 };
+#define COW_NO_DIR (-1)
 int cow_resolve(const char *abs_path, char out[PATH_MAX], int *missing);
 int cow_dir_path(int dirfd, char out[PATH_MAX]);
 int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX]);

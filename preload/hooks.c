@@ -146,6 +146,36 @@ static int error_without(int how, const struct cow_link *link)
                                                                                     : 0;
 }
 
+/* The same, for a name placed by descriptor (place.c): asked of its
+   directory's descriptor and its last component, so that a name too deep
+   for a path still gets the caller's error.  A directory as a whole (no
+   last component) is asked about itself. */
+static int error_placed(int how, const struct cow_link *link)
+{
+    struct statfs fs;
+    struct stat st;
+    int dir = link->at_dir, on_dir = link->missing || !(how & COW_FOLLOWS);
+    const char *name = on_dir ? "" : link->at_name;
+    int empty = name[0] ? 0 : AT_EMPTY_PATH;
+    uid_t euid = (uid_t)syscall(SYS_geteuid);
+    long r = dir == AT_FDCWD ? syscall(SYS_statfs, ".", &fs) : syscall(SYS_fstatfs, dir, &fs);
+
+    if (r == 0 && (fs.f_flags & ST_RDONLY))
+        return EROFS;
+    if ((how & COW_META) && !on_dir && !(how & COW_WRITE_PERM))
+        return euid == 0 || (sys_fstatat(dir, name, &st, empty) == 0 && st.st_uid == euid)
+                   ? 0
+                   : EPERM;
+    return sys_faccessat(dir, name, on_dir ? W_OK | X_OK : W_OK, AT_EACCESS | empty) < 0 ? errno
+                                                                                        : 0;
+}
+
+/* Where the refused name is known: by path, or by descriptor. */
+static int known(const struct cow_link *link)
+{
+    return link->target[0] == '/' || link->at_dir != COW_NO_DIR;
+}
+
 /* A hard link to a store file: an unprivileged caller meets the kernel's
    protected_hardlinks rule (not the owner, no read and write access);
    anyone else is told the two names cannot share a file system. */
@@ -174,13 +204,17 @@ static int refuse(const char *op, const char *path, int how, const struct cow_li
        exclusive create of an existing name, or a removal of a missing
        one (after the read-only mount check removals make first), fails
        with the lookup's error and touches nothing. */
-    if (link->target[0] == '/' && (how & COW_EXCL) && !link->missing)
+    if (known(link) && (how & COW_EXCL) && !link->missing)
         return EEXIST;
-    if (link->target[0] == '/' && (how & COW_EXISTS) && link->missing)
-        return error_without(how, link) == EROFS ? EROFS : ENOENT;
-    err = link->target[0] != '/' ? 0
-          : (how & COW_HARDLINK) ? hardlink_error(link)
-                                 : error_without(how, link);
+    if (known(link) && (how & COW_EXISTS) && link->missing)
+        return (link->at_dir != COW_NO_DIR ? error_placed(how, link) : error_without(how, link)) ==
+                       EROFS
+                   ? EROFS
+                   : ENOENT;
+    err = !known(link)                    ? 0
+          : link->at_dir != COW_NO_DIR    ? error_placed(how, link)
+          : (how & COW_HARDLINK)          ? hardlink_error(link)
+                                          : error_without(how, link);
     if (!err)
         err = EROFS;
     cow_say("refusing ", op, " on ", path, " (", link->target[0] ? link->target : "?", "): ",
@@ -296,6 +330,7 @@ int cow_before_fd(const char *op, int fd, int how)
     in = cow_fd_in_store(fd, link.target);
     if (in) {
         link.missing = 0;
+        link.at_dir = COW_NO_DIR;
         strcpy(what, "descriptor ");
         err = refuse(op, strcat(what, cow_num(num, (unsigned long long)fd)), how, &link,
                      in < 0 ? "cannot tell what file it is (no /proc): refused, not passed"

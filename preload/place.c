@@ -399,6 +399,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     pl->missing = 0;
     pl->link.target[0] = 0;
     pl->link.missing = 0;
+    pl->link.at_dir = COW_NO_DIR;
     if (!path || far_from_store(dirfd, path, follow, pl) || !path[0])
         return COW_PLAIN; /* a bad pointer or an empty name fail in the kernel */
     whole = split(path, dir, pl);
@@ -437,6 +438,8 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         name_for_messages(pl);
         pl->link.missing = pl->missing =
             sys_fstatat(pl->dir, pl->name[0] ? pl->name : ".", &st, AT_SYMLINK_NOFOLLOW) < 0;
+        pl->link.at_dir = pl->dir;
+        pl->link.at_name = pl->name;
     }
     return kind;
 }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,80 @@ static int at_dir(const char *dir, const char *op, const char *name)
     return said(r);
 }
 
+/* The 200-character name the deep fixtures repeat (cases.sh: deep_dirs). */
+static const char *deep_name(void)
+{
+    static char name[201];
+
+    memset(name, 'd', 200);
+    return name;
+}
+
+/* deep_in DIR OP [ARG]: chdir to DIR, then down the 25 deep directories
+   below it (deeper than PATH_MAX), then OP there: mkdir NAME, append
+   NAME, or create NAME. */
+static int deep_in(const char *dir, const char *op, const char *name)
+{
+    if (chdir(dir) < 0)
+        return said(-1);
+    for (int i = 0; i < 25; i++)
+        if (chdir(deep_name()) < 0)
+            return said(-1);
+    if (!strcmp(op, "mkdir"))
+        return said(mkdir(name, 0755));
+    if (!strcmp(op, "append"))
+        return said(write_line(open(name, O_WRONLY | O_APPEND)));
+    return said(write_line(open(name, O_WRONLY | O_CREAT, 0644)));
+}
+
+/* cwd_empty OP: re-own or re-time the working directory itself
+   (AT_FDCWD with AT_EMPTY_PATH). */
+static int cwd_empty(const char *op)
+{
+    if (!strcmp(op, "fchownat"))
+        return said(fchownat(AT_FDCWD, "", 0, 0, AT_EMPTY_PATH));
+    return said(utimensat(AT_FDCWD, "", times_of("set"), AT_EMPTY_PATH));
+}
+
+/* chdir_race DIR OTHER: one thread keeps creating a relative name in the
+   working directory while the main thread changes it, over and over,
+   from OTHER (outside the store) to DIR (a store directory) and makes a
+   directory there.  "ok" if any such mkdir got in, else its error.  The
+   name exists in both (O_EXCL: EEXIST), so the thread writes nothing
+   itself: only what cowlink learnt of the working directory meanwhile
+   can let the mkdir in. */
+static volatile int racing = 1;
+
+static void *probe(void *arg)
+{
+    (void)arg;
+    while (racing)
+        close(open("probe", O_WRONLY | O_CREAT | O_EXCL, 0644));
+    return NULL;
+}
+
+static int chdir_race(const char *dir, const char *other)
+{
+    char work[PATH_MAX], name[32];
+    pthread_t t;
+    int err = 0, r = -1;
+
+    if (!getcwd(work, sizeof work) || chdir(other) < 0 ||
+        pthread_create(&t, NULL, probe, NULL))
+        return said(-1);
+    for (int i = 0; i < 20000 && r < 0; i++) {
+        if (chdir(work) < 0 || chdir(other) < 0 || chdir(work) < 0 || chdir(dir) < 0)
+            break;
+        snprintf(name, sizeof name, "raced-%d", i);
+        r = mkdir(name, 0755);
+        err = errno;
+    }
+    racing = 0;
+    pthread_join(t, NULL);
+    errno = err;
+    return said(r);
+}
+
 /* Fill the descriptor table (a low limit, then dups up to it), so that
    no open can succeed, cowlink's own included. */
 static void fill_fd_table(void)
@@ -326,6 +401,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(op, "at"))
         return at_dir(p, a, b);
+    if (!strcmp(op, "deep_in"))
+        return deep_in(p, a, b);
+    if (!strcmp(op, "cwd_empty"))
+        return cwd_empty(p);
+    if (!strcmp(op, "chdir_race"))
+        return chdir_race(p, a);
+    if (!strcmp(op, "create_rdonly")) /* flock FILE: O_RDONLY|O_CREAT */
+        return opened(open(p, O_RDONLY | O_CREAT, 0644));
     if (!strcmp(op, "fd_view"))
         return fd_view(p, a);
     if (!strcmp(op, "deep_cwd"))

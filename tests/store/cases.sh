@@ -348,3 +348,55 @@ WANT_bind_one_path_fd=$NOT_OWNER
 # mount table says it is the store, with no walk of the path.
 own_case outputs_other_underneath '$CALLS append ${STORE%/store}/store-src/pkg/a.txt' 'root-ro:EROFS'
 MODES_outputs_other_underneath=root-ro
+
+# 25. Names cowlink cannot turn into a path are placed by descriptor
+#     (issue 26): a name it cannot place is refused, never passed.
+# deep_dirs DIR: 25 directories of 200 characters below the store's DIR
+# (deeper than PATH_MAX), a file f at the bottom, sealed as Nix leaves
+# them (seal's find -exec cannot name them).
+deep_dirs() {
+    local n
+    n=$(printf 'd%.0s' $(seq 200))
+    (mkdir -p "$STORE_SRC/$1" && cd "$STORE_SRC/$1" &&
+        for _ in $(seq 25); do mkdir "$n" && cd "$n" || exit 1; done &&
+        printf old >f && chmod 0444 f &&
+        for _ in $(seq 25); do cd .. && chmod 0555 "$n" || exit 1; done)
+}
+# With the outputs known, a relative name padded past 4 KB (its absolute
+# path is longer than PATH_MAX) to a foreign store file.
+own_case long_relative_name '$CALLS append "$(printf "./%.0s" $(seq 2029))$(realpath --relative-to=. "$STORE")/pkg/a.txt"' "$REFUSED"
+# rm -rf and chmod -R (fts: names relative to descriptors) of a store path
+# deeper than PATH_MAX.
+own_case rm_rf_deep 'rm -rf $STORE/pkg/deep 2>/dev/null; echo $?' '*:1'
+own_case chmod_r_deep 'chmod -R u+w $STORE/pkg/deep 2>/dev/null; echo $?' '*:1'
+setup_rm_rf_deep() { own && deep_dirs pkg/deep; }
+setup_chmod_r_deep() { own && deep_dirs pkg/deep; }
+# Outputs unknown: a working directory reached through a link to a store
+# directory, then deeper than PATH_MAX.
+add deep_cwd_mkdir deep_cwd_append
+for c in mkdir:x append:f; do
+    eval "setup_deep_cwd_${c%%:*}() { base && deep_dirs pkg/deep; }"
+    eval "CALL_deep_cwd_${c%%:*}='\$CALLS deep_in pkgdir/deep ${c%%:*} ${c#*:}'"
+    eval "WANT_deep_cwd_${c%%:*}=\$REFUSED"
+done
+# A relative name with ".." from a store working directory (the kernel's
+# walk, not a string, says where it lands).
+add cwd_dotdot_mkdir
+one cwd_dotdot_mkdir 'cd pkgdir && $CALLS mkdir sub/../x' "$REFUSED"
+# AT_FDCWD with AT_EMPTY_PATH: the working directory itself.
+add cwd_empty_fchownat cwd_empty_utimensat
+one cwd_empty_fchownat 'cd pkgdir && $CALLS cwd_empty fchownat' "$NOT_OWNER"
+one cwd_empty_utimensat 'cd pkgdir && $CALLS cwd_empty utimensat' "$NOT_OWNER"
+# A thread learns the working directory's class while another changes it
+# to a store directory: the class learnt is not kept for the new one.
+add chdir_race
+one chdir_race '$CALLS chdir_race pkgdir ro' "$REFUSED"
+# ro: read-only, outside the store: the old library's longest look
+setup_chdir_race() { base && store_file pkg/probe p && mkdir -p "$W/ro" && touch "$W/ro/probe" && chmod 0555 "$W/ro"; }
+# open(existing, O_RDONLY|O_CREAT), as flock FILE does: nothing is
+# created or written, so it is not refused.
+own_case flock_store_file '$CALLS create_rdonly $STORE/pkg/a.txt'
+own_case flock_program 'flock $STORE/pkg/a.txt true; echo $?' '*:0'
+add flock_below_dirlink
+one flock_below_dirlink '$CALLS create_rdonly pkgdir/a.txt'
+BITES_flock_store_file=no BITES_flock_program=no BITES_flock_below_dirlink=no

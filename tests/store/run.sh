@@ -21,7 +21,7 @@ shift || true
 ONLY=" $* "
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../integration/lib.sh"
-cc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$BIN/calls" "$HERE/calls.c" || exit 1
+cc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$BIN/calls" "$HERE/calls.c" -lpthread || exit 1
 CALLS=$BIN/calls
 ALIAS=$T/alias # the store again, under another path (a bind mount)
 mkdir -p "$ALIAS"
