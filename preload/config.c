@@ -227,6 +227,32 @@ static struct {
     signed char kind[MAX_MOUNTS];
 } mounts;
 
+/* How a mount of a store's file system shows the store, for the kernel's
+   name of a directory on it: a name starting with view shows the store
+   entry store_part + the rest (a mount holding the store shows it below
+   its mount point, one of store entries shows them from its root). */
+#define MAX_VIEWS 16
+static struct {
+    int n;
+    unsigned long long id[MAX_VIEWS];
+    int store[MAX_VIEWS];
+    char view[MAX_VIEWS][PATH_MAX], store_part[MAX_VIEWS][PATH_MAX];
+} views;
+
+static void note_view(unsigned long long id, int i, const char *view, size_t view_len,
+                      const char *part)
+{
+    int n = views.n;
+
+    if (n == MAX_VIEWS || with_slash(views.view[n], view, view_len) < 0 ||
+        strlen(part) >= PATH_MAX)
+        return; /* no view: a directory on it is walked up instead */
+    strcpy(views.store_part[n], part);
+    views.id[n] = id;
+    views.store[n] = i;
+    views.n++;
+}
+
 static void note_mount(unsigned long long id, int kind)
 {
     for (int i = 0; i < mounts.n; i++)
@@ -295,8 +321,10 @@ static void store_aliases(int i)
         note_mount(m.id, strncmp(root, rel, rel_len) == 0    ? COW_MOUNT_ALL
                          : strncmp(rel, root, root_len) == 0 ? COW_MOUNT_SOME
                                                              : COW_MOUNT_NONE);
-        if (strncmp(root, rel, rel_len) == 0 && strcmp(m.point, "/")) {
-            add_alias(m.point); /* shows a part of the store */
+        if (strncmp(root, rel, rel_len) == 0) {
+            note_view(m.id, i, m.point, strlen(m.point), root + rel_len);
+            if (strcmp(m.point, "/"))
+                add_alias(m.point); /* shows a part of the store */
         } else if (strncmp(rel, root, root_len) == 0) {
             /* shows the whole store, below its mount point */
             char alias[PATH_MAX];
@@ -306,6 +334,7 @@ static void store_aliases(int i)
                 alias[point_len] = '/';
                 memcpy(alias + point_len + 1, rel + root_len, rel_len - root_len + 1);
                 add_alias(alias);
+                note_view(m.id, i, alias, strlen(alias), "");
             }
         }
     }
@@ -581,6 +610,7 @@ static void read_again_in_child(void)
     if (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) == 1) {
         aliases.n = 0;
         memset(&mounts, 0, sizeof mounts);
+        views.n = 0;
         __atomic_store_n(&aliases_state, 0, __ATOMIC_RELEASE);
     }
     if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 1)
@@ -647,6 +677,36 @@ int cow_mounts_complete(void)
     ensure_config();
     ensure_aliases();
     return !mounts.overflow && !mounts.unread;
+}
+
+/* The kernel's name for a directory (/proc/self/fd, getcwd) on mount id:
+   1 a store entry, 2 an output or in one, 0 neither, -1 no view of that
+   mount (walk up instead). */
+int cow_store_by_view(unsigned long long id, const char *dir)
+{
+    char d[PATH_MAX], canon[PATH_MAX];
+    int seen = 0;
+
+    ensure_config();
+    ensure_aliases();
+    if (with_slash(d, dir, strlen(dir)) < 0)
+        return -1;
+    for (int n = 0; n < views.n; n++) {
+        size_t len = strlen(views.view[n]);
+        const char *store = cfg.store[views.store[n]];
+        if (views.id[n] != id)
+            continue;
+        seen = 1;
+        if (strncmp(d, views.view[n], len))
+            continue;
+        if (strlen(store) + strlen(views.store_part[n]) + strlen(d + len) >= PATH_MAX)
+            return -1;
+        strcpy(canon, store);
+        strcat(canon, views.store_part[n]);
+        strcat(canon, d + len);
+        return in_output(canon) ? 2 : 1;
+    }
+    return seen ? 0 : -1;
 }
 
 /* Is name, in the store directory (dev, ino), one of the outputs? */

@@ -52,6 +52,7 @@ const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
 enum { COW_MOUNT_UNLISTED = -1, COW_MOUNT_NONE, COW_MOUNT_SOME, COW_MOUNT_ALL };
 int cow_mount_kind(unsigned long long mnt_id); /* does the mount show store entries? */
 int cow_mounts_complete(void);     /* the mount table was read whole */
+int cow_store_by_view(unsigned long long mnt_id, const char *dir);
 int cow_stores_unsure(void);       /* the store directories could not be kept */
 int cow_output_named(dev_t dev, ino_t ino, const char *name);
 #define COW_MAX_OUTPUTS 16

@@ -47,14 +47,13 @@ static int mount_kind(const struct cow_stat *sx)
    so its mount is asked too. */
 static int near_store(const struct cow_stat *sx)
 {
-    int kind;
+    int kind = mount_kind(sx);
 
+    if (kind != COW_MOUNT_UNLISTED)
+        return kind != COW_MOUNT_NONE; /* a mount of a store's file system */
     if (cow_store_device(dev_of(sx)))
-        return 1;
-    if (is_dir(sx))
-        return 0;
-    kind = mount_kind(sx);
-    return kind > COW_MOUNT_NONE || (kind == COW_MOUNT_UNLISTED && !cow_mounts_complete());
+        return 1; /* mounted since the table was read, or no mount ids */
+    return !is_dir(sx) && !cow_mounts_complete();
 }
 
 /* Errors of a lookup that the call's own lookup of the same name, from
@@ -126,6 +125,32 @@ static int walk_up(int cur, struct cow_stat sx)
     return verdict;
 }
 
+/* The kernel's name for the directory, read against how its mount shows
+   the store (config.c): one readlink instead of the walk.  -1: no view. */
+static int by_view(int fd, const struct cow_stat *sx)
+{
+    char path[PATH_MAX];
+    int in;
+
+    if (!(sx->mask & STATX_MNT_ID) || cow_dir_path(fd, path) || path[0] != '/')
+        return -1;
+    in = cow_store_by_view(sx->mnt_id, path);
+    return in < 0 ? -1 : in == 1 ? COW_DIR_STORE_RO : COW_DIR_PLAIN;
+}
+
+/* What the directory open as fd is, when the mount it is on is known
+   (from a name in it that is no mount root): a mount that shows no store
+   entry, or a kernel name outside the store, answers without a statx. */
+static int class_on(int fd, unsigned long long mnt_id)
+{
+    struct cow_stat sx = {.mask = STATX_MNT_ID, .mnt_id = mnt_id};
+    int kind = cow_mount_kind(mnt_id);
+
+    if (kind == COW_MOUNT_NONE || (kind != COW_MOUNT_UNLISTED && by_view(fd, &sx) == COW_DIR_PLAIN))
+        return COW_DIR_PLAIN;
+    return cow_dir_class(fd);
+}
+
 /* What the directory open as fd (AT_FDCWD: the working directory) is to
    cowlink: COW_DIR_* in cowlink.h.  One statx off a store's device. */
 int cow_dir_class(int fd)
@@ -137,9 +162,11 @@ int cow_dir_class(int fd)
         return COW_DIR_UNKNOWN;
     if (sys_statx(fd, "", AT_EMPTY_PATH, &sx) < 0)
         return errno == EBADF ? COW_DIR_PLAIN : COW_DIR_UNKNOWN; /* EBADF: the call's too */
-    if (!is_dir(&sx) || !cow_store_device(dev_of(&sx)))
+    if (!is_dir(&sx) || !near_store(&sx))
         return COW_DIR_PLAIN; /* a relative name meets ENOTDIR */
-    verdict = walk_up(fd, sx);
+    verdict = by_view(fd, &sx);
+    if (verdict < 0)
+        verdict = walk_up(fd, sx);
     /* A store directory with a write bit that is not a store directory
        itself is a build's own output, being written (Nix makes the rest
        read-only). */
@@ -314,19 +341,23 @@ static void name_for_messages(struct cow_place *pl)
     }
 }
 
-/* A name on no store's device: the common case, one or two statx. */
-static int far_from_store(int dirfd, const char *path, int follow, struct cow_place *pl)
+/* A name on no store's device or mount: the common case, one or two
+   statx.  obj gets what the first found (obj->mask 0: nothing there). */
+static int far_from_store(int dirfd, const char *path, int follow, struct cow_place *pl,
+                          struct cow_stat *obj)
 {
     struct cow_stat sx;
     const char *slash;
     char dir[PATH_MAX];
     size_t len;
 
-    if (sys_statx(dirfd, path, AT_SYMLINK_NOFOLLOW, &sx) == 0) {
-        if (S_ISLNK(sx.mode) && follow)
+    obj->mask = 0;
+    if (sys_statx(dirfd, path, AT_SYMLINK_NOFOLLOW, obj) == 0) {
+        if (S_ISLNK(obj->mode) && follow)
             return 0;
-        return !near_store(&sx);
+        return !near_store(obj);
     }
+    obj->mask = 0;
     if (errno != ENOENT)
         return fails_alike(errno); /* the call fails the same way */
     pl->missing = 1;
@@ -338,19 +369,30 @@ static int far_from_store(int dirfd, const char *path, int follow, struct cow_pl
     dir[len] = 0;
     if (sys_statx(dirfd, dir, 0, &sx) < 0)
         return fails_alike(errno);
-    return !is_dir(&sx) || !cow_store_device(dev_of(&sx));
+    if (sx.mask & STATX_MNT_ID) { /* the directory's own mount: a hint */
+        obj->mask = STATX_MNT_ID;
+        obj->mnt_id = sx.mnt_id;
+    }
+    return !is_dir(&sx) || !near_store(&sx);
 }
 
 /* A store directory itself named as the last component, or the root of a
    mount of store entries (chmod /nix/store, from /nix). */
-static int store_dir_itself(int dir, const char *name)
+static int store_dir_itself(const struct cow_stat *obj)
 {
-    struct cow_stat sx;
+    return (obj->mask & STATX_TYPE) && is_dir(obj) &&
+           (cow_store_root(dev_of(obj), obj->ino) ||
+            ((obj->attributes & STATX_ATTR_MOUNT_ROOT) && mount_kind(obj) == COW_MOUNT_ALL));
+}
 
-    if (sys_statx(dir, name, AT_SYMLINK_NOFOLLOW, &sx) < 0 || !is_dir(&sx))
-        return 0;
-    return cow_store_root(dev_of(&sx), sx.ino) ||
-           ((sx.attributes & STATX_ATTR_MOUNT_ROOT) && mount_kind(&sx) == COW_MOUNT_ALL);
+/* The mount of the directory holding a name that is no mount root is the
+   name's own. */
+static int mount_known(const struct cow_stat *obj)
+{
+    if (obj->mask == STATX_MNT_ID)
+        return 1; /* the name is missing: its directory's, from its statx */
+    return (obj->mask & STATX_MNT_ID) && (obj->attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+           !(obj->attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
 /* Is name in the directory dir one of the outputs, directly in a store
@@ -390,6 +432,7 @@ static int split(const char *path, char dir[PATH_MAX], struct cow_place *pl)
 int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
 {
     char dir[PATH_MAX];
+    struct cow_stat obj;
     int follow = how & COW_FOLLOWS, linked = 0, whole, kind, class;
 
     pl->dir = dirfd;
@@ -400,7 +443,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     pl->link.target[0] = 0;
     pl->link.missing = 0;
     pl->link.at_dir = COW_NO_DIR;
-    if (!path || far_from_store(dirfd, path, follow, pl) || !path[0])
+    if (!path || far_from_store(dirfd, path, follow, pl, &obj) || !path[0])
         return COW_PLAIN; /* a bad pointer or an empty name fail in the kernel */
     whole = split(path, dir, pl);
     if (whole < 0)
@@ -417,7 +460,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         }
         pl->own = 1;
     }
-    if (!whole && follow && sys_readlinkat(pl->dir, pl->name, dir, 1) >= 0) {
+    if (!whole && follow && (obj.mask & STATX_TYPE) && S_ISLNK(obj.mode)) {
         /* The last component is a symlink the call follows: where it
            leads decides (classify.c), the directory holding it refuses
            a link that lies in the store. */
@@ -426,10 +469,12 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
             kind = class == COW_DIR_UNKNOWN ? COW_UNKNOWN : COW_INSIDE;
         return kind;
     }
-    if (!whole && store_dir_itself(pl->dir, pl->name))
+    if (!whole && store_dir_itself(&obj))
         class = COW_DIR_STORE_RO;
     else if (!whole && output_here(pl->dir, pl->name))
         class = COW_DIR_PLAIN;
+    else if (!whole && pl->dir != AT_FDCWD && mount_known(&obj))
+        class = class_on(pl->dir, obj.mnt_id);
     else
         class = dir_class(pl->dir);
     kind = decide(class, linked, path);
