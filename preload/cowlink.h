@@ -33,6 +33,8 @@ enum {
     COW_OPENS = 1024,   /* opens a descriptor: a full table fails it first */
     COW_EXCL = 2048,    /* creates the name: EEXIST when it exists */
     COW_EXISTS = 4096,  /* removes or renames the name: ENOENT when missing */
+    COW_AT = 8192,      /* the call is made on the placed name (the *at form
+                           on cowlink's descriptor of its directory) */
 };
 #define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
 #define COW_FAILED(how) ((how) >> 16)
@@ -139,6 +141,9 @@ int cow_timespec_how(const struct timespec t[2]);
 int cow_timeval_how(const struct timeval t[2]);
 int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode);
+int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
+                        mode_t create_mode, struct cow_place *pl);
+void cow_place_release(struct cow_place *pl); /* cow_place_done, errno kept */
 int cow_before_fd(const char *op, int fd, int how);
 int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);

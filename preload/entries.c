@@ -98,12 +98,32 @@ static void *next_of(void **slot, const char *name)
         return next args;                                                     \
     }
 
+/* A call made on the placed name (hooks.c, cow_before_write_at): the *at
+   form on cowlink's descriptor of the directory it checked, so that a
+   directory swapped for a link meanwhile cannot redirect it.  D and N are
+   that descriptor and the last component (or the caller's own dirfd and
+   path); AT(pl, call) makes the call and lets the descriptor go. */
+#define D(pl) ((pl).dir)
+#define N(pl) ((pl).name)
+#define PLACED(fail, op, pl, dirfd, path, how, mode)                          \
+    do {                                                                      \
+        int err_ = cow_before_write_at(op, dirfd, path, how, mode, &pl);      \
+        if (err_ == COW_DONE)                                                 \
+            return 0;                                                         \
+        if (err_) {                                                           \
+            errno = err_;                                                     \
+            return fail;                                                      \
+        }                                                                     \
+    } while (0)
+
 /* The open family, whose mode argument exists only with O_CREAT or
    O_TMPFILE.  The flags parameter must be named f.  A file created through
-   a dangling link gets the caller's mode once the caller has opened it. */
+   a dangling link gets the caller's mode once the caller has opened it.
+   An open for writing is made on the placed name. */
 #define OPENS(name, params, args, dirfd, path)                                \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
+        struct cow_place at;                                                  \
         mode_t mode = 0;                                                      \
         if ((f & O_CREAT) || (f & O_TMPFILE) == O_TMPFILE) {                  \
             va_list ap;                                                       \
@@ -113,12 +133,14 @@ static void *next_of(void **slot, const char *name)
         }                                                                     \
         NEXT(name, -1)                                                        \
         int how = cow_open_how(f), r;                                         \
-        if (how) {                                                            \
-            CHECKED(-1, cow_before_write(#name, dirfd, path, how, mode))      \
-        }                                                                     \
-        r = next args;                                                        \
-        if (how)                                                              \
+        if (!how)                                                             \
+            r = next args;                                                    \
+        else {                                                                \
+            PLACED(-1, #name, at, dirfd, path, how | COW_AT, mode);           \
+            r = at.own ? sys_openat(D(at), N(at), f, mode) : next args;       \
+            cow_place_release(&at);                                           \
             cow_after_open(r);                                                \
+        }                                                                     \
         cow_opened(dirfd, path, r, how);                                      \
         return r;                                                             \
     }
@@ -127,10 +149,16 @@ static void *next_of(void **slot, const char *name)
 #define OPENS_FORTIFIED(name, params, args, dirfd, path)                      \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
+        struct cow_place at;                                                  \
         NEXT(name, -1)                                                        \
         int how = cow_open_how(f), r;                                         \
-        CHECKED(-1, cow_before_write(#name, dirfd, path, how, 0))             \
-        r = next args;                                                        \
+        if (!how)                                                             \
+            r = next args;                                                    \
+        else {                                                                \
+            PLACED(-1, #name, at, dirfd, path, how | COW_AT, 0);              \
+            r = at.own ? sys_openat(D(at), N(at), f, 0) : next args;          \
+            cow_place_release(&at);                                           \
+        }                                                                     \
         cow_opened(dirfd, path, r, how);                                      \
         return r;                                                             \
     }
@@ -148,13 +176,16 @@ static void *next_of(void **slot, const char *name)
         return s;                                                             \
     }
 
-/* creat: an open with O_CREAT|O_WRONLY|O_TRUNC. */
+/* creat: an open with O_CREAT|O_WRONLY|O_TRUNC, on the placed name. */
 #define CREATS(name)                                                          \
     ENTRY(int, name, (const char *p, mode_t m))                               \
     {                                                                         \
+        struct cow_place at;                                                  \
         NEXT(name, -1)                                                        \
-        CHECKED(-1, cow_before_write(#name, AT_FDCWD, p, CREATES, m))         \
-        int r = next(p, m);                                                   \
+        PLACED(-1, #name, at, AT_FDCWD, p, CREATES | COW_AT, m);              \
+        int r = at.own ? sys_openat(D(at), N(at), O_CREAT | O_WRONLY | O_TRUNC, m) \
+                       : next(p, m);                                          \
+        cow_place_release(&at);                                               \
         cow_after_open(r);                                                    \
         cow_opened(AT_FDCWD, p, r, 1);                                        \
         return r;                                                             \
@@ -247,25 +278,38 @@ static void *next_of(void **slot, const char *name)
     }
 
 /* Calls that create, remove, rename or link names: refused where a name
-   lies in a store reached through a symlink.  Renames onto and unlinks of
+   lies in a store reached through a symlink, and made on the placed names
+   (at, with D(at1), N(at1), D(at2), N(at2)).  Renames onto and unlinks of
    a store link replace the link: they pass through and are recorded. */
-#define NAMES(name, params, args, d1, p1, how1, d2, p2, how2)                 \
+#define NAMES(name, params, args, d1, p1, how1, d2, p2, how2, call)           \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
         struct cow_seen seen;                                                 \
+        struct cow_place at1, at2;                                            \
+        int r;                                                                \
         NEXT(name, -1)                                                        \
-        int err = cow_before_write(#name, d1, p1, how1, 0);                   \
-        if (!err)                                                             \
-            err = cow_before_write(#name, d2, p2, how2, 0);                   \
+        PLACED(-1, #name, at1, d1, p1, (how1) ? (how1) | COW_AT : 0, 0);      \
+        int err = cow_before_write_at(#name, d2, p2, (how2) | COW_AT, 0, &at2); \
         if (err) {                                                            \
+            cow_place_release(&at1);                                          \
             errno = err;                                                      \
             return -1;                                                        \
         }                                                                     \
         cow_observe_before(&seen, d2, p2);                                    \
-        int r = next args;                                                    \
+        r = at1.own || at2.own ? call : next args;                            \
         cow_observe_after(&seen, #name, r);                                   \
+        cow_place_release(&at1);                                              \
+        cow_place_release(&at2);                                              \
         return r;                                                             \
     }
+
+/* remove: unlink, or rmdir where that is a directory (as glibc does). */
+static int remove_at(int dirfd, const char *path)
+{
+    int r = sys_unlinkat(dirfd, path, 0);
+
+    return r < 0 && errno == EISDIR ? sys_unlinkat(dirfd, path, AT_REMOVEDIR) : r;
+}
 
 /* chdir and fchdir: the working directory is looked at again (is it a
    store directory?) when a relative name is next written; what another
@@ -356,23 +400,23 @@ ACCESSES(faccessat,   (int d, const char *p, int m, int f), (d, p, m, f), d, p, 
 ACCESSES(euidaccess,  (const char *p, int m),               (p, m),       AT_FDCWD, p, m, AT_EACCESS)
 ACCESSES(eaccess,     (const char *p, int m),               (p, m),       AT_FDCWD, p, m, AT_EACCESS)
 
-NAMES(rename,     (const char *o, const char *n),                              (o, n),              AT_FDCWD, o, DROPS, AT_FDCWD, n, COW_NAME)
-NAMES(renameat,   (int od, const char *o, int nd, const char *n),              (od, o, nd, n),      od, o, DROPS, nd, n, COW_NAME)
-NAMES(renameat2,  (int od, const char *o, int nd, const char *n, unsigned fl), (od, o, nd, n, fl),  od, o, DROPS, nd, n, COW_NAME)
-NAMES(link,       (const char *o, const char *n),                              (o, n),              AT_FDCWD, o, COW_NAME, AT_FDCWD, n, MAKES)
-NAMES(linkat,     (int od, const char *o, int nd, const char *n, int f),       (od, o, nd, n, f),   od, o, LINKS(f), nd, n, MAKES)
-NAMES(symlink,    (const char *t, const char *p),                              (t, p),              AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(symlinkat,  (const char *t, int d, const char *p),                       (t, d, p),           d, p, 0, d, p, MAKES)
-NAMES(mkdir,      (const char *p, mode_t m),                                   (p, m),              AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(mkdirat,    (int d, const char *p, mode_t m),                            (d, p, m),           d, p, 0, d, p, MAKES)
-NAMES(mknod,      (const char *p, mode_t m, dev_t v),                          (p, m, v),           AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(mknodat,    (int d, const char *p, mode_t m, dev_t v),                   (d, p, m, v),        d, p, 0, d, p, MAKES)
-NAMES(__xmknod,   (int x, const char *p, mode_t m, dev_t *v),                  (x, p, m, v),        AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(__xmknodat, (int x, int d, const char *p, mode_t m, dev_t *v),           (x, d, p, m, v),     d, p, 0, d, p, MAKES)
-NAMES(mkfifo,     (const char *p, mode_t m),                                   (p, m),              AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(mkfifoat,   (int d, const char *p, mode_t m),                            (d, p, m),           d, p, 0, d, p, MAKES)
-NAMES(unlink,     (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, DROPS)
-NAMES(unlinkat,   (int d, const char *p, int f),                               (d, p, f),           d, p, 0, d, p, DROPS)
-NAMES(remove,     (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, DROPS)
-NAMES(rmdir,      (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, DROPS)
+NAMES(rename,     (const char *o, const char *n),                              (o, n), AT_FDCWD, o, DROPS, AT_FDCWD, n, COW_NAME, sys_renameat2(D(at1), N(at1), D(at2), N(at2), 0))
+NAMES(renameat,   (int od, const char *o, int nd, const char *n),              (od, o, nd, n), od, o, DROPS, nd, n, COW_NAME, sys_renameat2(D(at1), N(at1), D(at2), N(at2), 0))
+NAMES(renameat2,  (int od, const char *o, int nd, const char *n, unsigned fl), (od, o, nd, n, fl), od, o, DROPS, nd, n, COW_NAME, sys_renameat2(D(at1), N(at1), D(at2), N(at2), fl))
+NAMES(link,       (const char *o, const char *n),                              (o, n), AT_FDCWD, o, COW_NAME, AT_FDCWD, n, MAKES, sys_linkat(D(at1), N(at1), D(at2), N(at2), 0))
+NAMES(linkat,     (int od, const char *o, int nd, const char *n, int f),       (od, o, nd, n, f), od, o, LINKS(f), nd, n, MAKES, sys_linkat(D(at1), N(at1), D(at2), N(at2), f))
+NAMES(symlink,    (const char *t, const char *p),                              (t, p), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, sys_symlinkat(t, D(at2), N(at2)))
+NAMES(symlinkat,  (const char *t, int d, const char *p),                       (t, d, p), d, p, 0, d, p, MAKES, sys_symlinkat(t, D(at2), N(at2)))
+NAMES(mkdir,      (const char *p, mode_t m),                                   (p, m), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, sys_mkdirat(D(at2), N(at2), m))
+NAMES(mkdirat,    (int d, const char *p, mode_t m),                            (d, p, m), d, p, 0, d, p, MAKES, sys_mkdirat(D(at2), N(at2), m))
+NAMES(mknod,      (const char *p, mode_t m, dev_t v),                          (p, m, v), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, sys_mknodat(D(at2), N(at2), m, v))
+NAMES(mknodat,    (int d, const char *p, mode_t m, dev_t v),                   (d, p, m, v), d, p, 0, d, p, MAKES, sys_mknodat(D(at2), N(at2), m, v))
+NAMES(__xmknod,   (int x, const char *p, mode_t m, dev_t *v),                  (x, p, m, v), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, ((void)x, sys_mknodat(D(at2), N(at2), m, *v)))
+NAMES(__xmknodat, (int x, int d, const char *p, mode_t m, dev_t *v),           (x, d, p, m, v), d, p, 0, d, p, MAKES, ((void)x, sys_mknodat(D(at2), N(at2), m, *v)))
+NAMES(mkfifo,     (const char *p, mode_t m),                                   (p, m), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, sys_mknodat(D(at2), N(at2), (m & ~S_IFMT) | S_IFIFO, 0))
+NAMES(mkfifoat,   (int d, const char *p, mode_t m),                            (d, p, m), d, p, 0, d, p, MAKES, sys_mknodat(D(at2), N(at2), (m & ~S_IFMT) | S_IFIFO, 0))
+NAMES(unlink,     (const char *p),                                             (p), AT_FDCWD, p, 0, AT_FDCWD, p, DROPS, sys_unlinkat(D(at2), N(at2), 0))
+NAMES(unlinkat,   (int d, const char *p, int f),                               (d, p, f), d, p, 0, d, p, DROPS, sys_unlinkat(D(at2), N(at2), f))
+NAMES(remove,     (const char *p),                                             (p), AT_FDCWD, p, 0, AT_FDCWD, p, DROPS, remove_at(D(at2), N(at2)))
+NAMES(rmdir,      (const char *p),                                             (p), AT_FDCWD, p, 0, AT_FDCWD, p, DROPS, sys_unlinkat(D(at2), N(at2), AT_REMOVEDIR))
 /* clang-format on */

@@ -257,6 +257,9 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
     return err;
 }
 
+static int place_and_check(const char *op, int dirfd, const char *path, int how,
+                           mode_t create_mode, struct cow_place *pl);
+
 #define THROUGH_DIR_FD "it lies in a read-only store directory, open by descriptor or as the working directory"
 #define OUTSIDE_OUTPUTS "it lies in the store, outside the build's own outputs (COWLINK_OUTPUTS)"
 
@@ -264,7 +267,7 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
    open(O_RDONLY|O_CREAT)): the kernel creates and writes nothing. */
 static int creates_nothing(int how, int missing)
 {
-    return !missing && !(how & ~(COW_CREAT | COW_OPENS | COW_DIRECT));
+    return !missing && !(how & ~(COW_CREAT | COW_OPENS | COW_DIRECT | COW_AT));
 }
 
 /* Before a call that may write through (dirfd, path).  Returns 0 to go on
@@ -274,9 +277,47 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode)
 {
     struct cow_place pl;
+    int err = cow_before_write_at(op, dirfd, path, how & ~COW_AT, create_mode, &pl);
+
+    if (!err)
+        cow_place_release(&pl);
+    return err;
+}
+
+void cow_place_release(struct cow_place *pl)
+{
+    int saved = errno;
+
+    cow_place_done(pl);
+    errno = saved;
+}
+
+/* The same, for a call made on the placed name: on 0, pl->dir and
+   pl->name are what the call acts on (cowlink's descriptor of the
+   directory and the last component, or the caller's dirfd and path), and
+   the caller ends with cow_place_release; otherwise pl is released. */
+int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
+                        mode_t create_mode, struct cow_place *pl)
+{
+    int err = place_and_check(op, dirfd, path, how, create_mode, pl);
+
+    if (err || !pl->own || !pl->name[0]) {
+        cow_place_release(pl);
+        pl->dir = dirfd;
+        pl->name = path;
+    }
+    return err;
+}
+
+static int place_and_check(const char *op, int dirfd, const char *path, int how,
+                           mode_t create_mode, struct cow_place *pl)
+{
     char probe[1];
     int saved = errno, err = 0, kind;
 
+    pl->own = 0;
+    pl->dir = dirfd;
+    pl->name = "";
     if (!how || !cow_enabled())
         return 0;
     /* AT_EMPTY_PATH: the call is on dirfd itself (AT_FDCWD: the working
@@ -287,32 +328,31 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
         errno = saved;
         return cow_before_fd(op, dirfd, how);
     }
-    kind = cow_place(dirfd, path, how, &pl);
+    kind = cow_place(dirfd, path, how, pl);
     if (kind != COW_PLAIN && kind != COW_LINK &&
-        creates_nothing(how, kind == COW_UNKNOWN ? 1 : pl.missing))
+        creates_nothing(how, kind == COW_UNKNOWN ? 1 : pl->missing))
         kind = COW_PLAIN;
     switch (kind) {
     case COW_PLAIN:
         break;
     case COW_STORE:
-        err = refuse(op, path, how, &pl.link, OUTSIDE_OUTPUTS);
+        err = refuse(op, path, how, &pl->link, OUTSIDE_OUTPUTS);
         break;
     case COW_LINK:
-        err = through_link(op, dirfd, path, how, create_mode, &pl.link);
+        err = through_link(op, dirfd, path, how, create_mode, &pl->link);
         break;
     case COW_INSIDE:
-        err = refuse(op, path, how, &pl.link,
+        err = refuse(op, path, how, &pl->link,
                      "it lies in the store, reached through a symlink that cannot be made private");
         break;
     case COW_BELOW:
-        err = refuse(op, path, how, &pl.link, THROUGH_DIR_FD);
+        err = refuse(op, path, how, &pl->link, THROUGH_DIR_FD);
         break;
     default:
-        err = refuse(op, path, how, &pl.link,
+        err = refuse(op, path, how, &pl->link,
                      "cannot place it (a path too deep or too long, no descriptor left, "
                      "no /proc, a mount the table does not list): refused, not passed");
     }
-    cow_place_done(&pl);
     errno = saved;
     return err;
 }

@@ -342,7 +342,10 @@ static void name_for_messages(struct cow_place *pl)
 }
 
 /* A name on no store's device or mount: the common case, one or two
-   statx.  obj gets what the first found (obj->mask 0: nothing there). */
+   statx.  obj gets what the first found (obj->mask 0: nothing there).
+   FAILS: the kernel's lookup of the caller's name fails (the pointer,
+   too, may be bad: nothing reads it then). */
+enum { NEAR, FAR, FAILS };
 static int far_from_store(int dirfd, const char *path, int follow, struct cow_place *pl,
                           struct cow_stat *obj)
 {
@@ -354,26 +357,28 @@ static int far_from_store(int dirfd, const char *path, int follow, struct cow_pl
     obj->mask = 0;
     if (sys_statx(dirfd, path, AT_SYMLINK_NOFOLLOW, obj) == 0) {
         if (S_ISLNK(obj->mode) && follow)
-            return 0;
-        return !near_store(obj);
+            return NEAR;
+        return near_store(obj) ? NEAR : FAR;
     }
     obj->mask = 0;
     if (errno != ENOENT)
-        return fails_alike(errno); /* the call fails the same way */
+        return fails_alike(errno) ? FAILS : NEAR;
     pl->missing = 1;
     slash = strrchr(path, '/');
     if (!slash)
-        return dirfd == AT_FDCWD ? cwd_class() == COW_DIR_PLAIN : 0;
+        return dirfd == AT_FDCWD && cwd_class() == COW_DIR_PLAIN ? FAR : NEAR;
     len = slash == path ? 1 : (size_t)(slash - path);
     memcpy(dir, path, len);
     dir[len] = 0;
     if (sys_statx(dirfd, dir, 0, &sx) < 0)
-        return fails_alike(errno);
+        return fails_alike(errno) ? FAILS : NEAR;
     if (sx.mask & STATX_MNT_ID) { /* the directory's own mount: a hint */
         obj->mask = STATX_MNT_ID;
         obj->mnt_id = sx.mnt_id;
     }
-    return !is_dir(&sx) || !near_store(&sx);
+    if (!is_dir(&sx))
+        return FAILS; /* ENOTDIR */
+    return near_store(&sx) ? NEAR : FAR;
 }
 
 /* A store directory itself named as the last component, or the root of a
@@ -433,7 +438,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
 {
     char dir[PATH_MAX];
     struct cow_stat obj;
-    int follow = how & COW_FOLLOWS, linked = 0, whole, kind, class;
+    int follow = how & COW_FOLLOWS, linked = 0, whole, kind, class, far;
 
     pl->dir = dirfd;
     pl->own = 0;
@@ -443,11 +448,30 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     pl->link.target[0] = 0;
     pl->link.missing = 0;
     pl->link.at_dir = COW_NO_DIR;
-    if (!path || far_from_store(dirfd, path, follow, pl, &obj) || !path[0])
-        return COW_PLAIN; /* a bad pointer or an empty name fail in the kernel */
+    if (!path)
+        return COW_PLAIN; /* the kernel's EFAULT */
+    far = far_from_store(dirfd, path, follow, pl, &obj);
+    if (far == FAILS || !path[0] || (far == FAR && !(how & COW_AT)))
+        return COW_PLAIN; /* an empty name fails in the kernel */
+    far = far == FAR;
     whole = split(path, dir, pl);
-    if (whole < 0)
-        return COW_PLAIN; /* ENAMETOOLONG */
+    if (whole < 0 || (far && (whole || !dir[0])))
+        return COW_PLAIN; /* ENAMETOOLONG; or nothing to open for the call */
+    if (far) {
+        /* The call is to act on the directory as it is now (the caller
+           makes it with the *at form on pl->dir): opened without a
+           symlink on the way, it is the directory we looked at. */
+        pl->dir = sys_open_no_symlinks(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (pl->dir >= 0) {
+            pl->own = 1;
+            return COW_PLAIN;
+        }
+        pl->dir = dirfd;
+        if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EXDEV &&
+            errno != EAGAIN && errno != E2BIG)
+            return COW_PLAIN; /* fails alike, or no descriptor: the call by its path */
+        /* a symlink on the way now, or no openat2: placed in full */
+    }
     if (dir[0]) {
         pl->dir = open_dir(dirfd, dir, &linked);
         if (pl->dir < 0) {

@@ -102,6 +102,26 @@ static inline int sys_renameat(int olddir, const char *old, int newdir, const ch
     return (int)syscall(SYS_renameat, olddir, old, newdir, new_);
 }
 
+static inline int sys_mkdirat(int dirfd, const char *path, mode_t mode)
+{
+    return (int)syscall(SYS_mkdirat, dirfd, path, mode);
+}
+
+static inline int sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+    return (int)syscall(SYS_mknodat, dirfd, path, mode, dev);
+}
+
+static inline int sys_symlinkat(const char *target, int dirfd, const char *path)
+{
+    return (int)syscall(SYS_symlinkat, target, dirfd, path);
+}
+
+static inline int sys_linkat(int olddir, const char *old, int newdir, const char *new_, int flags)
+{
+    return (int)syscall(SYS_linkat, olddir, old, newdir, new_, flags);
+}
+
 static inline int sys_unlinkat(int dirfd, const char *path, int flags)
 {
     return (int)syscall(SYS_unlinkat, dirfd, path, flags);

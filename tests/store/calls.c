@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -304,6 +305,43 @@ static int chdir_race(const char *dir, const char *other)
     return said(r);
 }
 
+/* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
+   store directory) over and over, by a raw renameat2 that cowlink does not
+   see (another program), while the main thread appends to DIR/NAME and
+   makes and removes DIR/new.  It prints "done": the store must not have
+   changed. */
+static const char *swap_a, *swap_b;
+
+static void *swapper(void *arg)
+{
+    (void)arg;
+    while (racing)
+        syscall(SYS_renameat2, AT_FDCWD, swap_a, AT_FDCWD, swap_b, 2 /* RENAME_EXCHANGE */);
+    return NULL;
+}
+
+static int swap_race(const char *dir, const char *link, const char *name)
+{
+    char path[PATH_MAX], made[PATH_MAX];
+    pthread_t t;
+
+    swap_a = dir;
+    swap_b = link;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(made, sizeof made, "%s/new", dir);
+    if (pthread_create(&t, NULL, swapper, NULL))
+        return said(-1);
+    for (int i = 0; i < 20000; i++) {
+        write_line(open(path, O_WRONLY | O_APPEND));
+        if (mkdir(made, 0755) == 0)
+            rmdir(made);
+    }
+    racing = 0;
+    pthread_join(t, NULL);
+    puts("done");
+    return 0;
+}
+
 /* Fill the descriptor table (a low limit, then dups up to it), so that
    no open can succeed, cowlink's own included. */
 static void fill_fd_table(void)
@@ -405,6 +443,8 @@ int main(int argc, char **argv)
         return deep_in(p, a, b);
     if (!strcmp(op, "cwd_empty"))
         return cwd_empty(p);
+    if (!strcmp(op, "swap_race"))
+        return swap_race(p, a, b);
     if (!strcmp(op, "chdir_race"))
         return chdir_race(p, a);
     if (!strcmp(op, "create_rdonly")) /* flock FILE: O_RDONLY|O_CREAT */

@@ -184,12 +184,13 @@ one owner_fchownat_self '$CALLS fchownat_self a.txt' '*:ok'
 check_owner_chown_self() { private_old; }
 check_owner_fchownat_self() { private_old; }
 
-# 14. A full descriptor table: cowlink cannot open the directories it
-#     places a name by, so it cannot place it: refused, never passed (a
-#     call that opens a descriptor meets EMFILE first, as without it).
+# 14. A full descriptor table: a link to a store file cannot be made
+#     private (the plain call's error, else EMFILE); a name below a link to
+#     a store directory cannot be placed (its directory cannot be opened):
+#     refused, never passed.
 add emfile_truncate emfile_chmod emfile_mkdir_below emfile_unlink_below
-one emfile_truncate '$CALLS emfile truncate a.txt 1' "$REFUSED"
-one emfile_chmod '$CALLS emfile chmod a.txt 777' "$NOT_OWNER"
+one emfile_truncate '$CALLS emfile truncate a.txt 1' 'nobody:EACCES root-ro:EROFS root-rw:EMFILE'
+one emfile_chmod '$CALLS emfile chmod a.txt 777' 'nobody:EPERM root-ro:EROFS root-rw:EMFILE'
 one emfile_mkdir_below '$CALLS emfile mkdir pkgdir/d' "$UNKNOWN"
 one emfile_unlink_below '$CALLS emfile unlink pkgdir/a.txt' "$UNKNOWN"
 check_emfile_truncate() { is_link a.txt; }
@@ -400,3 +401,11 @@ own_case flock_program 'flock $STORE/pkg/a.txt true; echo $?' '*:0'
 add flock_below_dirlink
 one flock_below_dirlink '$CALLS create_rdonly pkgdir/a.txt'
 BITES_flock_store_file=no BITES_flock_program=no BITES_flock_below_dirlink=no
+# A directory exchanged with a link to a store directory while a program
+# appends below it and makes directories there: the call is made on the
+# directory cowlink looked at (the *at form on its descriptor), so the
+# exchange cannot redirect it into the store.
+add swap_race
+setup_swap_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt"; }
+CALL_swap_race='$CALLS swap_race d pkgdir a.txt'
+WANT_swap_race='*:done'
