@@ -144,6 +144,8 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
 int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
                         mode_t create_mode, struct cow_place *pl);
 void cow_place_release(struct cow_place *pl); /* cow_place_done, errno kept */
+#define COW_PROC_NAME (40 + NAME_MAX + 1)
+const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME]);
 int cow_before_fd(const char *op, int fd, int how);
 int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);

@@ -90,12 +90,30 @@ static void *next_of(void **slot, const char *name)
     }
 
 /* Writes through a path: materialize a store link first. */
-#define WRITES(ret, fail, name, params, args, dirfd, path, how, mode)         \
+#define WRITES_BY_PATH(ret, fail, name, params, args, dirfd, path, how, mode) \
     ENTRY(ret, name, params)                                                  \
     {                                                                         \
         NEXT(name, fail)                                                      \
         CHECKED(fail, cow_before_write(#name, dirfd, path, how, mode))        \
         return next args;                                                     \
+    }
+
+/* The same, for calls libc has no *at form of: made on the placed name
+   all the same, through the kernel's link to cowlink's descriptor of its
+   directory (/proc/self/fd/N/NAME).  path must be a parameter. */
+#define WRITES(ret, fail, name, params, args, dirfd, path, how, mode)         \
+    ENTRY(ret, name, params)                                                  \
+    {                                                                         \
+        struct cow_place at;                                                  \
+        char at_path[COW_PROC_NAME];                                          \
+        ret r;                                                                \
+        NEXT(name, fail)                                                      \
+        PLACED(fail, #name, at, dirfd, path, (how) ? (how) | COW_AT : 0, mode); \
+        if (at.own && cow_proc_name(&at, at_path))                            \
+            path = at_path;                                                   \
+        r = next args;                                                        \
+        cow_place_release(&at);                                               \
+        return r;                                                             \
     }
 
 /* A call made on the placed name (hooks.c, cow_before_write_at): the *at
@@ -362,16 +380,17 @@ WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size
 WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0)
 WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0)
 /* The mkstemp family creates a name from a template (glibc's own opens are
-   out of our sight): it is checked as a create of that name. */
-WRITES(int, -1, mkstemp,      (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkstemp64,    (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkostemp,     (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkostemp64,   (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkstemps,     (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkstemps64,   (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkostemps,    (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkostemps64,  (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
-WRITES(char *, NULL, mkdtemp, (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+   out of our sight): it is checked as a create of that name, and made by
+   the template, which glibc fills in. */
+WRITES_BY_PATH(int, -1, mkstemp,      (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkstemp64,    (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkostemp,     (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkostemp64,   (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkstemps,     (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkstemps64,   (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkostemps,    (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkostemps64,  (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(char *, NULL, mkdtemp, (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
 
 FDS(fchmod,       (int fd, mode_t m),                                         (fd, m),          fd, META)
 FDS(fchown,       (int fd, uid_t u, gid_t g),                                 (fd, u, g),       fd, cow_chown_how(u, g))

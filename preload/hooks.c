@@ -284,6 +284,26 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
     return err;
 }
 
+/* "/proc/self/fd/N/NAME": the placed name, for a call that has no *at
+   form.  NULL where /proc is missing (looked at once per process). */
+const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME])
+{
+    static int proc; /* 0 not known, 1 there, 2 missing */
+    char num[24];
+    int saved = errno;
+
+    if (!__atomic_load_n(&proc, __ATOMIC_RELAXED))
+        __atomic_store_n(&proc, sys_faccessat(AT_FDCWD, "/proc/self/fd", X_OK, 0) == 0 ? 1 : 2,
+                         __ATOMIC_RELAXED);
+    errno = saved;
+    if (proc != 1 || strlen(pl->name) > NAME_MAX)
+        return NULL;
+    strcpy(buf, "/proc/self/fd/");
+    strcat(buf, cow_num(num, (unsigned long long)pl->dir));
+    strcat(buf, "/");
+    return strcat(buf, pl->name);
+}
+
 void cow_place_release(struct cow_place *pl)
 {
     int saved = errno;

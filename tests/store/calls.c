@@ -307,8 +307,8 @@ static int chdir_race(const char *dir, const char *other)
 
 /* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
    store directory) over and over, by a raw renameat2 that cowlink does not
-   see (another program), while the main thread appends to DIR/NAME and
-   makes and removes DIR/new.  It prints "done": the store must not have
+   see (another program), while the main thread appends to DIR/NAME,
+   changes its mode, truncates it, and makes and removes DIR/new.  It prints "done": the store must not have
    changed. */
 static const char *swap_a, *swap_b;
 
@@ -333,6 +333,8 @@ static int swap_race(const char *dir, const char *link, const char *name)
         return said(-1);
     for (int i = 0; i < 20000; i++) {
         write_line(open(path, O_WRONLY | O_APPEND));
+        chmod(path, 0644);
+        truncate(path, 3);
         if (mkdir(made, 0755) == 0)
             rmdir(made);
     }
