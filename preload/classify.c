@@ -1,10 +1,12 @@
-/* How a path is classified: is it a link into a store?
+/* Where a symlink leads: is a name whose last component is a link a link
+ * into a store?
  *
- * The first question, "is the last component a symlink?", costs one
- * readlinkat: that is all a call on an ordinary file pays.  Only for a
- * symlink do we resolve the whole chain, component by component as the
- * kernel would, and compare the canonical result with the store
- * directories.  Everything here uses raw system calls.
+ * Asked by the stat views, and by a write whose last component place.c
+ * found to be a link (the directory that holds the link is placed there,
+ * by descriptor).  The chain is resolved component by component as the
+ * kernel would, and the canonical result compared with the store
+ * directories; a chain it cannot resolve is COW_UNKNOWN, refused.
+ * Everything here uses raw system calls.
  */
 #include <string.h>
 

@@ -1,9 +1,9 @@
 /* What cowlink does around each kind of libc call (entries.c lists them).
  *
  * Every hook keeps the caller's errno unless it decides the call's result.
- * A call on an ordinary path pays one cheap check: an openat2 that fails
- * only when a symlink is on the way (classify.c), or a look at a mode the
- * call already returned.  A descriptor call pays one fstat.
+ * A write places its name once (place.c: by descriptor, decided by
+ * identity) and its call is then made on the placed name; a stat looks at
+ * a mode the call already returned; a descriptor call pays one statx.
  *
  * The rule: nothing reached through a symlink into a store is written.  A
  * link whose last component lies outside the store is made private at the

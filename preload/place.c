@@ -64,13 +64,13 @@ static int fails_alike(int err)
            err == EFAULT || err == EBADF || err == ELOOP;
 }
 
-struct up {
+struct output_ids {
     dev_t dev[COW_MAX_OUTPUTS];
     ino_t ino[COW_MAX_OUTPUTS];
     int n; /* -1: not read yet */
 };
 
-static int is_output(struct up *o, dev_t dev, ino_t ino)
+static int is_output(struct output_ids *o, dev_t dev, ino_t ino)
 {
     if (!cow_outputs_set())
         return 0;
@@ -90,7 +90,7 @@ static int is_output(struct up *o, dev_t dev, ino_t ino)
    not list cannot be told.  cur is borrowed; sx is its statx. */
 static int walk_up(int cur, struct cow_stat sx)
 {
-    struct up outputs = {.n = -1};
+    struct output_ids outputs = {.n = -1};
     struct cow_stat up;
     int owned = -1, parent, kind, verdict = -1;
 
