@@ -284,6 +284,7 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
     link->target[0] = 0;
     link->missing = 0;
     link->at_dir = COW_NO_DIR;
+    link->followed = 0;
     if (!path)
         return COW_PLAIN;
     /* The kernel reads the caller's pointer: a bad one gives EFAULT here
@@ -307,6 +308,7 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
     if (follow && got > 0) {
         /* Relative link text is relative to the directory holding the
            link; the resolved target goes in link->target. */
+        link->followed = 1;
         if (text[0] == '/')
             text[got] = 0;
         else if (joined(start, dir, text, (size_t)got))

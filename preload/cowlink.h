@@ -35,6 +35,7 @@ enum {
     COW_EXISTS = 4096,  /* removes or renames the name: ENOENT when missing */
     COW_AT = 8192,      /* the call is made on the placed name (the *at form
                            on cowlink's descriptor of its directory) */
+    COW_TARGET = 16384, /* placing where a link leads: no link may be there */
 };
 #define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
 #define COW_FAILED(how) ((how) >> 16)
@@ -78,6 +79,8 @@ enum cow_kind {
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
     int missing;           /* it does not exist (a dangling link) */
+    int followed;          /* target is where a link in the last
+                              component leads (cow_classify) */
     int at_dir;            /* or, placed by descriptor (place.c): its
                               directory, COW_NO_DIR when not */
     const char *at_name;   /* and its last component there */
@@ -98,6 +101,7 @@ struct cow_place {
     const char *name; /* the last component; "" for the directory itself */
     char name_buf[NAME_MAX + 1];
     int missing;      /* the name does not exist */
+    int nofollow;     /* no link was there: an open on it adds O_NOFOLLOW */
     struct cow_link link; /* where it leads (a link), or its path: messages */
 };
 int cow_place(int dirfd, const char *path, int how, struct cow_place *pl);

@@ -134,6 +134,35 @@ static void *next_of(void **slot, const char *name)
         }                                                                     \
     } while (0)
 
+/* An open that may write, made on the placed name; BY_PATH: the caller
+   makes it by its own path (nothing was opened to make it on).  Where
+   cowlink saw no link, O_NOFOLLOW: a link put there meanwhile fails the
+   open (ELOOP), and the name is placed again. */
+#define BY_PATH (-2)
+static int open_placed(const char *op, int dirfd, const char *path, int how, int f,
+                       mode_t mode)
+{
+    struct cow_place at;
+    int r, again;
+
+    for (int tries = 0;; tries++) {
+        int err = cow_before_write_at(op, dirfd, path, how | COW_AT, mode, &at);
+        if (err) {
+            errno = err;
+            return -1;
+        }
+        if (!at.own) {
+            cow_place_release(&at);
+            return BY_PATH;
+        }
+        r = sys_openat(at.dir, at.name, f | (at.nofollow ? O_NOFOLLOW : 0), mode);
+        again = r < 0 && errno == ELOOP && at.nofollow && !(f & O_NOFOLLOW) && tries < 8;
+        cow_place_release(&at);
+        if (!again)
+            return r;
+    }
+}
+
 /* The open family, whose mode argument exists only with O_CREAT or
    O_TMPFILE.  The flags parameter must be named f.  A file created through
    a dangling link gets the caller's mode once the caller has opened it.
@@ -141,7 +170,6 @@ static void *next_of(void **slot, const char *name)
 #define OPENS(name, params, args, dirfd, path)                                \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
-        struct cow_place at;                                                  \
         mode_t mode = 0;                                                      \
         if ((f & O_CREAT) || (f & O_TMPFILE) == O_TMPFILE) {                  \
             va_list ap;                                                       \
@@ -154,9 +182,9 @@ static void *next_of(void **slot, const char *name)
         if (!how)                                                             \
             r = next args;                                                    \
         else {                                                                \
-            PLACED(-1, #name, at, dirfd, path, how | COW_AT, mode);           \
-            r = at.own ? sys_openat(D(at), N(at), f, mode) : next args;       \
-            cow_place_release(&at);                                           \
+            r = open_placed(#name, dirfd, path, how, f, mode);                \
+            if (r == BY_PATH)                                                 \
+                r = next args;                                                \
             cow_after_open(r);                                                \
         }                                                                     \
         cow_opened(dirfd, path, r, how);                                      \
@@ -167,28 +195,34 @@ static void *next_of(void **slot, const char *name)
 #define OPENS_FORTIFIED(name, params, args, dirfd, path)                      \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
-        struct cow_place at;                                                  \
         NEXT(name, -1)                                                        \
         int how = cow_open_how(f), r;                                         \
         if (!how)                                                             \
             r = next args;                                                    \
         else {                                                                \
-            PLACED(-1, #name, at, dirfd, path, how | COW_AT, 0);              \
-            r = at.own ? sys_openat(D(at), N(at), f, 0) : next args;          \
-            cow_place_release(&at);                                           \
+            r = open_placed(#name, dirfd, path, how, f, 0);                   \
+            if (r == BY_PATH)                                                 \
+                r = next args;                                                \
         }                                                                     \
         cow_opened(dirfd, path, r, how);                                      \
         return r;                                                             \
     }
 
-/* fopen: its stream's descriptor is remembered as an open's is. */
+/* fopen: its stream's descriptor is remembered as an open's is; one that
+   may write is made on the placed name (/proc/self/fd/N/NAME). */
 #define FOPENS(name)                                                          \
     ENTRY(FILE *, name, (const char *p, const char *m))                       \
     {                                                                         \
+        struct cow_place at;                                                  \
+        char at_path[COW_PROC_NAME];                                          \
+        const char *by = p;                                                   \
         NEXT(name, NULL)                                                      \
         int how = cow_fopen_how(m);                                           \
-        CHECKED(NULL, cow_before_write(#name, AT_FDCWD, p, how, 0666))        \
-        FILE *s = next(p, m);                                                 \
+        PLACED(NULL, #name, at, AT_FDCWD, p, how ? how | COW_AT : 0, 0666);   \
+        if (at.own && cow_proc_name(&at, at_path))                            \
+            by = at_path;                                                     \
+        FILE *s = next(by, m);                                                \
+        cow_place_release(&at);                                               \
         if (s)                                                                \
             cow_opened(AT_FDCWD, p, fileno(s), how);                          \
         return s;                                                             \
@@ -198,12 +232,10 @@ static void *next_of(void **slot, const char *name)
 #define CREATS(name)                                                          \
     ENTRY(int, name, (const char *p, mode_t m))                               \
     {                                                                         \
-        struct cow_place at;                                                  \
         NEXT(name, -1)                                                        \
-        PLACED(-1, #name, at, AT_FDCWD, p, CREATES | COW_AT, m);              \
-        int r = at.own ? sys_openat(D(at), N(at), O_CREAT | O_WRONLY | O_TRUNC, m) \
-                       : next(p, m);                                          \
-        cow_place_release(&at);                                               \
+        int r = open_placed(#name, AT_FDCWD, p, CREATES, O_CREAT | O_WRONLY | O_TRUNC, m); \
+        if (r == BY_PATH)                                                     \
+            r = next(p, m);                                                   \
         cow_after_open(r);                                                    \
         cow_opened(AT_FDCWD, p, r, 1);                                        \
         return r;                                                             \

@@ -232,11 +232,12 @@ static int table_full(int err, int how)
 
 /* A write through a link, outside any store, to a store entry. */
 static int through_link(const char *op, int dirfd, const char *path, int how,
-                        mode_t create_mode, const struct cow_link *link)
+                        mode_t create_mode, const struct cow_link *link, int *made)
 {
     struct stat st;
     int err, would;
 
+    *made = 0;
     if (COW_FAILED(how))
         return COW_FAILED(how); /* it fails anyway: nothing to copy */
     if ((how & COW_HARDLINK) && link->missing)
@@ -252,6 +253,7 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
     if (!writes(how, link))
         return 0;
     err = cow_materialize(op, dirfd, path, how, create_mode);
+    *made = !err;
     if (err && err != EAGAIN && !table_full(err, how) && (would = error_without(how, link)))
         err = would;
     return err;
@@ -333,7 +335,7 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
                            mode_t create_mode, struct cow_place *pl)
 {
     char probe[1];
-    int saved = errno, err = 0, kind;
+    int saved = errno, err = 0, kind, made;
 
     pl->own = 0;
     pl->dir = dirfd;
@@ -359,7 +361,9 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
         err = refuse(op, path, how, &pl->link, OUTSIDE_OUTPUTS);
         break;
     case COW_LINK:
-        err = through_link(op, dirfd, path, how, create_mode, &pl->link);
+        err = through_link(op, dirfd, path, how, create_mode, &pl->link, &made);
+        /* the name is a private file now: the call follows no link there */
+        pl->nofollow = made;
         break;
     case COW_INSIDE:
         err = refuse(op, path, how, &pl->link,

@@ -445,6 +445,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     pl->name = pl->name_buf;
     pl->name_buf[0] = 0;
     pl->missing = 0;
+    pl->nofollow = 0;
     pl->link.target[0] = 0;
     pl->link.missing = 0;
     pl->link.at_dir = COW_NO_DIR;
@@ -464,6 +465,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         pl->dir = sys_open_no_symlinks(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (pl->dir >= 0) {
             pl->own = 1;
+            pl->nofollow = follow; /* the name was no link to follow */
             return COW_PLAIN;
         }
         pl->dir = dirfd;
@@ -488,10 +490,23 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         /* The last component is a symlink the call follows: where it
            leads decides (classify.c), the directory holding it refuses
            a link that lies in the store. */
+        if (how & COW_TARGET)
+            return COW_UNKNOWN; /* a link where one was just resolved: a race */
         kind = cow_classify(dirfd, path, 1, &pl->link);
         if (kind == COW_LINK && (class = dir_class(pl->dir)) != COW_DIR_PLAIN)
             kind = class == COW_DIR_UNKNOWN ? COW_UNKNOWN : COW_INSIDE;
-        return kind;
+        if (kind != COW_PLAIN || !(how & COW_AT))
+            return kind;
+        if (!pl->link.followed) {
+            pl->nofollow = follow; /* no longer a link: none may be followed */
+            return kind;
+        }
+        /* A link that leads outside the store: the call is made on where
+           it leads, placed in turn (canonical: no link on the way), not
+           through the link, which could lead elsewhere by then. */
+        strcpy(dir, pl->link.target);
+        cow_place_done(pl);
+        return cow_place(AT_FDCWD, dir, how | COW_TARGET, pl);
     }
     if (!whole && store_dir_itself(&obj))
         class = COW_DIR_STORE_RO;
@@ -502,6 +517,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     else
         class = dir_class(pl->dir);
     kind = decide(class, linked, path);
+    pl->nofollow = follow && !whole;
     if (kind != COW_PLAIN) {
         struct stat st;
         name_for_messages(pl);

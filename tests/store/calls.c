@@ -344,6 +344,26 @@ static int swap_race(const char *dir, const char *link, const char *name)
     return 0;
 }
 
+/* swap_last_race FILE LINK: the same with FILE exchanged with LINK (a link
+   to a store file) in one directory, while the main thread appends to
+   FILE: an open made where cowlink saw no link must not follow one put
+   there meanwhile. */
+static int swap_last_race(const char *file, const char *link)
+{
+    pthread_t t;
+
+    swap_a = file;
+    swap_b = link;
+    if (pthread_create(&t, NULL, swapper, NULL))
+        return said(-1);
+    for (int i = 0; i < 20000; i++)
+        write_line(open(file, O_WRONLY | O_APPEND));
+    racing = 0;
+    pthread_join(t, NULL);
+    puts("done");
+    return 0;
+}
+
 /* Fill the descriptor table (a low limit, then dups up to it), so that
    no open can succeed, cowlink's own included. */
 static void fill_fd_table(void)
@@ -445,6 +465,8 @@ int main(int argc, char **argv)
         return deep_in(p, a, b);
     if (!strcmp(op, "cwd_empty"))
         return cwd_empty(p);
+    if (!strcmp(op, "swap_last_race"))
+        return swap_last_race(p, a);
     if (!strcmp(op, "swap_race"))
         return swap_race(p, a, b);
     if (!strcmp(op, "chdir_race"))

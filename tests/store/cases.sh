@@ -410,3 +410,10 @@ add swap_race
 setup_swap_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt"; }
 CALL_swap_race='$CALLS swap_race d pkgdir a.txt'
 WANT_swap_race='*:done'
+# A file exchanged with a link to a store file while a program appends to
+# it: the open is made with O_NOFOLLOW where cowlink saw no link, and a
+# link found there then is placed again (made private).
+add swap_last_race
+setup_swap_last_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt" && ln -s "$STORE/pkg/a.txt" "$W/d/l"; }
+CALL_swap_last_race='$CALLS swap_last_race d/a.txt d/l'
+WANT_swap_last_race='*:done'

@@ -74,6 +74,34 @@ static void store_links(void **state)
     assert_int_equal(place(AT_FDCWD, at("store/pkg/b.link"), COW_WRITE), COW_INSIDE);
 }
 
+/* A call made on the placed name: the directory is cowlink's descriptor,
+   and a link that leads outside the store is placed where it leads, so
+   that the call follows no link (O_NOFOLLOW) that could lead elsewhere by
+   then. */
+static void placed_for_the_call(void **state)
+{
+    struct cow_place pl;
+    struct stat held, want;
+    (void)state;
+    mkdir(at("work/sub"), 0755);
+    put_file("work/sub/elsewhere", "x", 0644);
+    put_link(at("work/sub/elsewhere"), "work/local");
+    assert_int_equal(cow_place(AT_FDCWD, at("work/sub/elsewhere"), COW_WRITE | COW_AT, &pl),
+                     COW_PLAIN);
+    assert_true(pl.own && pl.nofollow);
+    assert_string_equal(pl.name, "elsewhere");
+    assert_int_equal(fstat(pl.dir, &held), 0);
+    assert_int_equal(stat(at("work/sub"), &want), 0);
+    assert_true(held.st_ino == want.st_ino);
+    cow_place_done(&pl);
+    assert_int_equal(cow_place(AT_FDCWD, at("work/local"), COW_WRITE | COW_AT, &pl), COW_PLAIN);
+    assert_true(pl.own && pl.nofollow);
+    assert_string_equal(pl.name, "elsewhere");
+    assert_int_equal(fstat(pl.dir, &held), 0);
+    assert_true(held.st_ino == want.st_ino);
+    cow_place_done(&pl);
+}
+
 /* Directories by identity: the store directory, an entry, elsewhere. */
 static void directory_classes(void **state)
 {
@@ -150,6 +178,7 @@ int main(void)
         cmocka_unit_test(below_a_directory_link),
         cmocka_unit_test(relative_to_a_store_directory),
         cmocka_unit_test(store_links),
+        cmocka_unit_test(placed_for_the_call),
         cmocka_unit_test(directory_classes),
         cmocka_unit_test(descriptors),
         cmocka_unit_test(deeper_than_path_max),
