@@ -120,7 +120,8 @@ static void *next_of(void **slot, const char *name)
    form on cowlink's descriptor of the directory it checked, so that a
    directory swapped for a link meanwhile cannot redirect it.  D and N are
    that descriptor and the last component (or the caller's own dirfd and
-   path); AT(pl, call) makes the call and lets the descriptor go. */
+   path); PLACED places and checks, and the caller lets the descriptor go
+   after its call (cow_place_release). */
 #define D(pl) ((pl).dir)
 #define N(pl) ((pl).name)
 #define PLACED(fail, op, pl, dirfd, path, how, mode)                          \
