@@ -316,6 +316,7 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
         err = cow_resolve(text[0] == '/' ? text : start, link->target, &link->missing);
         if (err)
             return after_error(err, dirfd, path, 1);
+        link->followed = 2;
     } else if (joined(link->target, dir, name, strlen(name))) {
         return COW_UNKNOWN;
     } else {

@@ -79,8 +79,8 @@ enum cow_kind {
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
     int missing;           /* it does not exist (a dangling link) */
-    int followed;          /* target is where a link in the last
-                              component leads (cow_classify) */
+    int followed;          /* cow_classify found a link in the last
+                              component: 1, 2 when target is where it leads */
     int at_dir;            /* or, placed by descriptor (place.c): its
                               directory, COW_NO_DIR when not */
     const char *at_name;   /* and its last component there */

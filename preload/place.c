@@ -497,8 +497,10 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
             kind = class == COW_DIR_UNKNOWN ? COW_UNKNOWN : COW_INSIDE;
         if (kind != COW_PLAIN || !(how & COW_AT))
             return kind;
-        if (!pl->link.followed) {
-            pl->nofollow = follow; /* no longer a link: none may be followed */
+        if (pl->link.followed != 2) {
+            /* no longer a link: none may be followed there; or a link the
+               kernel fails to follow too (classify.c) */
+            pl->nofollow = follow && !pl->link.followed;
             return kind;
         }
         /* A link that leads outside the store: the call is made on where
