@@ -11,7 +11,7 @@ check() { if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi;
 # Entry points, as listed in the table of entries.c.
 expected=$(sed -nE 's/^(OPENS|OPENS_FORTIFIED|VIEWS|FSTATS|ACCESSES|NAMES|FDS|CHDIRS)\(([A-Za-z0-9_]+),.*/\2/p;
                    s/^(CREATS|REOPENS|IOCTLS|FOPENS)\(([A-Za-z0-9_]+)\).*/\2/p;
-                   s/^WRITES\([^,]+, [^,]+, ([A-Za-z0-9_]+),.*/\1/p' \
+                   s/^WRITES(_BY_PATH)?\([^,]+, [^,]+, ([A-Za-z0-9_]+),.*/\2/p' \
            "$here/../preload/entries.c" | sort)
 exported=$(nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sort)
 exports_match() {
