@@ -17,7 +17,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "cowlink.h"
@@ -31,6 +33,7 @@ static struct {
     int enabled, verbose;
     int nstores, room;
     int unsure; /* the store directories could not be kept */
+    int layered; /* a store on overlayfs: its files may show a layer's device */
     char (*store)[PATH_MAX]; /* canonical, with a trailing '/' */
     char (*raw)[PATH_MAX];   /* as written, with a trailing '/' */
     size_t *store_len;
@@ -67,6 +70,7 @@ static void add_store(const char *dir, size_t len)
 {
     char raw[PATH_MAX], canon[PATH_MAX];
     struct stat st;
+    struct statfs fs;
     int missing, n = cfg.nstores, canon_len;
 
     if (len >= PATH_MAX - 1) {
@@ -88,6 +92,8 @@ static void add_store(const char *dir, size_t len)
         cow_say("ignoring a store directory: path too long", (char *)0);
         return;
     }
+    if (syscall(SYS_statfs, canon, &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC)
+        cfg.layered = 1;
     if (sys_fstatat(AT_FDCWD, canon, &st, 0) == 0) {
         cfg.dev[n] = st.st_dev;
         cfg.ino[n] = st.st_ino;
@@ -660,6 +666,12 @@ int cow_stores_unsure(void)
 {
     ensure_config();
     return cfg.unsure;
+}
+
+int cow_stores_layered(void)
+{
+    ensure_config();
+    return cfg.layered;
 }
 
 int cow_mount_kind(unsigned long long id)

@@ -43,17 +43,21 @@ static int mount_kind(const struct cow_stat *sx)
 }
 
 /* Could this inode be a store's?  A directory's device says (overlayfs
-   gives its directories its own device); a file's may be a lower layer's,
-   so its mount is asked too. */
+   gives its directories its own device); a file's may be a lower layer's
+   where a store is on overlayfs, so its mount is asked too.  A mount of a
+   store's file system that shows no store entry is not near. */
 static int near_store(const struct cow_stat *sx)
 {
-    int kind = mount_kind(sx);
+    int kind, store_device = cow_store_device(dev_of(sx));
 
+    if (!store_device && (is_dir(sx) || !cow_stores_layered()))
+        return 0; /* the mount table is not even read */
+    kind = mount_kind(sx);
     if (kind != COW_MOUNT_UNLISTED)
         return kind != COW_MOUNT_NONE; /* a mount of a store's file system */
-    if (cow_store_device(dev_of(sx)))
+    if (store_device)
         return 1; /* mounted since the table was read, or no mount ids */
-    return !is_dir(sx) && !cow_mounts_complete();
+    return !cow_mounts_complete();
 }
 
 /* Errors of a lookup that the call's own lookup of the same name, from
