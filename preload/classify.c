@@ -1,10 +1,12 @@
-/* How a path is classified: is it a link into a store?
+/* Where a symlink leads: is a name whose last component is a link a link
+ * into a store?
  *
- * The first question, "is the last component a symlink?", costs one
- * readlinkat: that is all a call on an ordinary file pays.  Only for a
- * symlink do we resolve the whole chain, component by component as the
- * kernel would, and compare the canonical result with the store
- * directories.  Everything here uses raw system calls.
+ * Asked by the stat views, and by a write whose last component place.c
+ * found to be a link (the directory that holds the link is placed there,
+ * by descriptor).  The chain is resolved component by component as the
+ * kernel would, and the canonical result compared with the store
+ * directories; a chain it cannot resolve is COW_UNKNOWN, refused.
+ * Everything here uses raw system calls.
  */
 #include <string.h>
 
@@ -139,34 +141,6 @@ int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX])
     return 0;
 }
 
-/* Errors of the cheap check that the call itself meets the same way, on
-   the same walk from the same directory, before any symlink: a missing or
-   non-directory component, no search permission, a name too long, a bad
-   pointer or descriptor.  Nothing is reached through a link then. */
-static int fails_alike(int err)
-{
-    return err == ENOENT || err == ENOTDIR || err == EACCES || err == ENAMETOOLONG ||
-           err == EFAULT || err == EBADF;
-}
-
-/* The cheap question every write asks first: is there a symlink anywhere
-   on the path (the last component included when the call follows it)?
-   One openat2 with RESOLVE_NO_SYMLINKS answers it without touching
-   anything.  Only a success, or an error that proves the call fails the
-   same way, answers "no": every other error (ELOOP, a kernel or sandbox
-   without openat2, a full descriptor table, no memory...) answers
-   "maybe", and the caller classifies the path, which needs no descriptor. */
-int cow_has_links(int dirfd, const char *path, int follow)
-{
-    int fd = sys_open_no_symlinks(dirfd, path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-
-    if (fd >= 0) {
-        sys_close(fd);
-        return 0;
-    }
-    return !fails_alike(errno);
-}
-
 /* Collapse "//", "/./" and "/.." without looking at the file system. */
 void cow_lexical(const char *in, char out[PATH_MAX])
 {
@@ -283,27 +257,6 @@ static int direct_kind(void)
     return cow_outputs_set() ? COW_STORE : COW_PLAIN;
 }
 
-/* With the build's outputs known, a path with no symlink on the way is
-   still a store entry when it lies in a store outside them.  No symlink
-   on the way: the lexical form of its absolute path is its canonical one,
-   and its name says whether it is in a store (every write of the build
-   asks: no system call but getcwd for a relative name). */
-int cow_classify_direct(int dirfd, const char *path, struct cow_link *link)
-{
-    char abs[PATH_MAX];
-    struct stat st;
-
-    link->target[0] = 0;
-    link->missing = 0;
-    if (!path || !path[0] || cow_abs_path(dirfd, path, abs))
-        return COW_PLAIN; /* the kernel fails an empty path; a long one gave ENAMETOOLONG */
-    cow_lexical(abs, link->target);
-    if (!cow_in_store_named(link->target))
-        return COW_PLAIN;
-    link->missing = sys_fstatat(AT_FDCWD, link->target, &st, AT_SYMLINK_NOFOLLOW) < 0;
-    return COW_STORE;
-}
-
 /* The store entry a path names as a whole (a directory, a trailing slash,
    "." or ".."): inside a store when reached through a symlink. */
 static int whole(int dirfd, const char *path, const char *abs, struct cow_link *link)
@@ -330,6 +283,8 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
 
     link->target[0] = 0;
     link->missing = 0;
+    link->at_dir = COW_NO_DIR;
+    link->followed = 0;
     if (!path)
         return COW_PLAIN;
     /* The kernel reads the caller's pointer: a bad one gives EFAULT here
@@ -353,6 +308,7 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
     if (follow && got > 0) {
         /* Relative link text is relative to the directory holding the
            link; the resolved target goes in link->target. */
+        link->followed = 1;
         if (text[0] == '/')
             text[got] = 0;
         else if (joined(start, dir, text, (size_t)got))
@@ -360,6 +316,7 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
         err = cow_resolve(text[0] == '/' ? text : start, link->target, &link->missing);
         if (err)
             return after_error(err, dirfd, path, 1);
+        link->followed = 2;
     } else if (joined(link->target, dir, name, strlen(name))) {
         return COW_UNKNOWN;
     } else {
@@ -371,30 +328,4 @@ int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link)
     if (named_directly(abs, link->target))
         return direct_kind();
     return follow && got > 0 && !cow_in_store(dir) ? COW_LINK : COW_INSIDE;
-}
-
-/* Is the file open as fd a store entry?  1 yes, 0 no, -1 cannot tell.
-   One fstat for an ordinary file: a regular file in a store never has a
-   write bit (Nix makes every file of a store path 0444 or 0555), and a
-   file on a device no store lives on is not in one.  A directory's write
-   bit proves nothing: the store directory itself is 1775. */
-int cow_fd_in_store(int fd, char target[PATH_MAX])
-{
-    char proc[40] = "/proc/self/fd/", num[24];
-    struct stat st;
-    long got;
-
-    target[0] = 0;
-    if (sys_fstat(fd, &st) < 0)
-        return 0;
-    if ((S_ISREG(st.st_mode) && (st.st_mode & S_IWUSR)) || !cow_store_device(st.st_dev))
-        return 0;
-    strcat(proc, cow_num(num, (unsigned long long)fd));
-    got = sys_readlinkat(AT_FDCWD, proc, target, PATH_MAX);
-    if (got < 0 || got >= PATH_MAX || target[0] != '/') {
-        strcpy(target, "(unknown)");
-        return -1;
-    }
-    target[got] = 0;
-    return cow_in_store(target);
 }

@@ -1,6 +1,6 @@
 /* Configuration, read once from the environment.
  *
- *   COWLINK_STORE    colon-separated store directories, at most 16
+ *   COWLINK_STORE    colon-separated store directories, as many as given
  *                    (default: $NIX_STORE, else /nix/store; empty
  *                    counts as unset)
  *   COWLINK_OUTPUTS  colon-separated store paths, the running build's own
@@ -19,29 +19,36 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "cowlink.h"
 #include "sys.h"
 
-#define MAX_STORES 16
 #define MAX_OUTPUTS 16
 
+/* Every store directory given is kept: the arrays are sized for the list
+   (a directory left out would be a store written). */
 static struct {
     int enabled, verbose;
-    int nstores;
-    int dropped; /* directories past the 16th, ignored */
-    char store[MAX_STORES][PATH_MAX]; /* canonical, with a trailing '/' */
-    char raw[MAX_STORES][PATH_MAX];   /* as written, with a trailing '/' */
-    size_t store_len[MAX_STORES];
-    dev_t dev[MAX_STORES];            /* the store directory's identity, */
-    ino_t ino[MAX_STORES];            /* to know it under another path */
+    int nstores, room;
+    int unsure; /* the store directories could not be kept */
+    int layered; /* a store on overlayfs: its files may show a layer's device */
+    char (*store)[PATH_MAX]; /* canonical, with a trailing '/' */
+    char (*raw)[PATH_MAX];   /* as written, with a trailing '/' */
+    size_t *store_len;
+    dev_t *dev;              /* the store directory's identity, */
+    ino_t *ino;              /* to know it under another path */
     char log[PATH_MAX];
     int outputs_set, noutputs, outputs_dropped;
     const char *outputs_from; /* where they came from; NULL: none known */
     char outputs_list[MAX_OUTPUTS * PATH_MAX]; /* as written, ':' between */
     /* each output as written and under the canonical store directory */
     char output[MAX_OUTPUTS][2][PATH_MAX];
+    int output_store[MAX_OUTPUTS];       /* the store directory holding it, or -1 */
+    const char *output_name[MAX_OUTPUTS]; /* its name in that directory */
 } cfg;
 
 static int state; /* 0 unread, 1 being read, 2 ready */
@@ -67,7 +74,8 @@ static void add_store(const char *dir, size_t len)
 {
     char raw[PATH_MAX], canon[PATH_MAX];
     struct stat st;
-    int missing, n = cfg.nstores + cfg.dropped, canon_len;
+    struct statfs fs;
+    int missing, n = cfg.nstores, canon_len;
 
     if (len >= PATH_MAX - 1) {
         cow_say("ignoring a store directory: path too long", (char *)0);
@@ -79,13 +87,8 @@ static void add_store(const char *dir, size_t len)
         cow_say("ignoring store directory '", raw, "': not an absolute path", (char *)0);
         return;
     }
-    if (n >= MAX_STORES) { /* one line for all of them */
-        if (n++ == MAX_STORES)
-            cow_say("ignoring store directory ", raw, " and any after it: at most 16 are used",
-                    (char *)0);
-        cfg.dropped = n - MAX_STORES;
-        return;
-    }
+    if (n >= cfg.room)
+        return; /* read_stores sized the arrays for every entry */
     if (cow_resolve(raw, canon, &missing) != 0)
         memcpy(canon, raw, len + 1); /* not there yet: compare as written */
     canon_len = with_slash(cfg.store[n], canon, strlen(canon));
@@ -93,6 +96,8 @@ static void add_store(const char *dir, size_t len)
         cow_say("ignoring a store directory: path too long", (char *)0);
         return;
     }
+    if (syscall(SYS_statfs, canon, &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC)
+        cfg.layered = 1;
     if (sys_fstatat(AT_FDCWD, canon, &st, 0) == 0) {
         cfg.dev[n] = st.st_dev;
         cfg.ino[n] = st.st_ino;
@@ -155,6 +160,7 @@ static void unescape(char *s)
 }
 
 struct mount_line {
+    unsigned long long id;
     dev_t dev;
     char *root, *point;
 };
@@ -176,6 +182,7 @@ static int parse_mount(char *line, struct mount_line *m)
         if (*p)
             *p++ = 0;
     }
+    m->id = strtoull(field[0], NULL, 10);
     major = strtoul(field[2], &p, 10);
     if (*p != ':')
         return -1;
@@ -218,6 +225,60 @@ static int next_mount(const char *text, size_t *at, char line[], size_t size,
 
 static char mountinfo[MOUNTINFO_MAX];
 
+/* The mounts of a store's file system, by mount id (what statx's
+   STATX_MNT_ID names): does each show store entries only (its root lies at
+   or below a store directory), some (it holds a store directory), or
+   none?  A file's device can lie (overlayfs gives a file of a lower layer
+   that layer's device), its mount id does not. */
+#define MAX_MOUNTS 1024
+static struct {
+    int n, overflow, unread;
+    unsigned long long id[MAX_MOUNTS];
+    signed char kind[MAX_MOUNTS];
+} mounts;
+
+/* How a mount of a store's file system shows the store, for the kernel's
+   name of a directory on it: a name starting with view shows the store
+   entry store_part + the rest (a mount holding the store shows it below
+   its mount point, one of store entries shows them from its root). */
+#define MAX_VIEWS 16
+static struct {
+    int n;
+    unsigned long long id[MAX_VIEWS];
+    int store[MAX_VIEWS];
+    char view[MAX_VIEWS][PATH_MAX], store_part[MAX_VIEWS][PATH_MAX];
+} views;
+
+static void note_view(unsigned long long id, int i, const char *view, size_t view_len,
+                      const char *part)
+{
+    int n = views.n;
+
+    if (n == MAX_VIEWS || with_slash(views.view[n], view, view_len) < 0 ||
+        strlen(part) >= PATH_MAX)
+        return; /* no view: a directory on it is walked up instead */
+    strcpy(views.store_part[n], part);
+    views.id[n] = id;
+    views.store[n] = i;
+    views.n++;
+}
+
+static void note_mount(unsigned long long id, int kind)
+{
+    for (int i = 0; i < mounts.n; i++)
+        if (mounts.id[i] == id) {
+            if (kind > mounts.kind[i])
+                mounts.kind[i] = (signed char)kind;
+            return;
+        }
+    if (mounts.n == MAX_MOUNTS) {
+        mounts.overflow = 1;
+        return;
+    }
+    mounts.id[mounts.n] = id;
+    mounts.kind[mounts.n++] = (signed char)kind;
+}
+
 /* A mount point that shows store entries, unless a store prefix already
    covers it (a sandbox mounts every input store path in the store). */
 static void add_alias(const char *point)
@@ -255,15 +316,25 @@ static void store_aliases(int i)
         strcat(rel, cfg.store[i] + len);
     }
     rel_len = strlen(rel);
-    if (best < 0 || rel_len == 0)
+    if (best < 0 || rel_len == 0) {
+        mounts.overflow = 1; /* the store's own mount is not listed: cannot tell */
         return;
+    }
     at = 0;
     while (next_mount(mountinfo, &at, line, sizeof line, &m)) {
-        if (m.dev != cfg.dev[i] || with_slash(root, m.root, strlen(m.root)) < 0)
+        if (m.dev != cfg.dev[i] || with_slash(root, m.root, strlen(m.root)) < 0) {
+            if (m.dev == cfg.dev[i])
+                note_mount(m.id, COW_MOUNT_SOME); /* cannot tell: walk */
             continue;
+        }
         size_t root_len = strlen(root);
-        if (strncmp(root, rel, rel_len) == 0 && strcmp(m.point, "/")) {
-            add_alias(m.point); /* shows a part of the store */
+        note_mount(m.id, strncmp(root, rel, rel_len) == 0    ? COW_MOUNT_ALL
+                         : strncmp(rel, root, root_len) == 0 ? COW_MOUNT_SOME
+                                                             : COW_MOUNT_NONE);
+        if (strncmp(root, rel, rel_len) == 0) {
+            note_view(m.id, i, m.point, strlen(m.point), root + rel_len);
+            if (strcmp(m.point, "/"))
+                add_alias(m.point); /* shows a part of the store */
         } else if (strncmp(rel, root, root_len) == 0) {
             /* shows the whole store, below its mount point */
             char alias[PATH_MAX];
@@ -273,6 +344,7 @@ static void store_aliases(int i)
                 alias[point_len] = '/';
                 memcpy(alias + point_len + 1, rel + root_len, rel_len - root_len + 1);
                 add_alias(alias);
+                note_view(m.id, i, alias, strlen(alias), "");
             }
         }
     }
@@ -284,12 +356,16 @@ static void read_aliases(void)
     size_t len = 0;
     long got;
 
-    if (fd < 0)
+    if (fd < 0) {
+        mounts.unread = 1;
         return;
+    }
     while (len < sizeof mountinfo - 1 &&
            (got = sys_read(fd, mountinfo + len, sizeof mountinfo - 1 - len)) > 0)
         len += (size_t)got;
     sys_close(fd);
+    if (len == sizeof mountinfo - 1)
+        mounts.overflow = 1; /* a table cut short: unlisted mounts are unknown */
     mountinfo[len] = 0;
     for (int i = 0; i < cfg.nstores; i++)
         if (cfg.ino[i])
@@ -300,7 +376,7 @@ static void read_aliases(void)
    read by the first thread that asks; the others wait for it.  No signal
    handler runs while it is read: one that jumped out would leave it
    "being read" for every later caller (signals.c). */
-static int in_alias(const char *path)
+static void ensure_aliases(void)
 {
     struct cow_signals held;
     int expected = 0;
@@ -316,6 +392,11 @@ static int in_alias(const char *path)
     }
     while (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) != 2)
         syscall(SYS_sched_yield);
+}
+
+static int in_alias(const char *path)
+{
+    ensure_aliases();
     for (int i = 0; i < aliases.n; i++) {
         size_t len = strlen(aliases.prefix[i]);
         if (strncmp(path, aliases.prefix[i], len) == 0 ||
@@ -365,10 +446,39 @@ static int in_store(const char *path)
     return cfg.nstores > 0 && below_a_store_dir(path);
 }
 
+/* Room for n store directories, from the kernel (no malloc: this runs
+   before, and under, other libraries' constructors).  Without it no store
+   is kept, and cow_enabled() then refuses every write (see cow_unsure). */
+static int make_room(size_t n)
+{
+    size_t each = 2 * PATH_MAX + sizeof(size_t) + sizeof(dev_t) + sizeof(ino_t);
+    char *m = (char *)syscall(SYS_mmap, NULL, n * each, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (m == MAP_FAILED)
+        return -1;
+    cfg.store = (char (*)[PATH_MAX])m;
+    cfg.raw = (char (*)[PATH_MAX])(m + n * PATH_MAX);
+    cfg.store_len = (size_t *)(m + 2 * n * PATH_MAX);
+    cfg.dev = (dev_t *)(m + 2 * n * PATH_MAX + n * sizeof(size_t));
+    cfg.ino = (ino_t *)(m + 2 * n * PATH_MAX + n * (sizeof(size_t) + sizeof(dev_t)));
+    cfg.room = (int)n;
+    return 0;
+}
+
 static void read_stores(const char *list)
 {
     const char *p = list, *colon;
+    size_t n = 1;
 
+    for (const char *c = list; *c; c++)
+        n += *c == ':';
+    if (make_room(n)) {
+        cfg.unsure = 1;
+        cow_say("cannot keep the store directories (no memory): every write is refused",
+                (char *)0);
+        return;
+    }
     for (;;) {
         colon = strchr(p, ':');
         add_store(p, colon ? (size_t)(colon - p) : strlen(p));
@@ -411,6 +521,17 @@ static void add_output(const char *path, size_t len)
             memcpy(canon + slen, cfg.output[n][0] + plen, rest + 1);
             strcpy(cfg.output[n][1], canon);
             break;
+        }
+    }
+    /* A top-level store path is known by its store directory and name
+       even before it exists (mkdir $out). */
+    cfg.output_store[n] = -1;
+    for (int i = 0; i < cfg.nstores; i++) {
+        plen = strlen(cfg.store[i]);
+        if (strncmp(cfg.output[n][1], cfg.store[i], plen) == 0 &&
+            !strchr(cfg.output[n][1] + plen, '/') && cfg.output[n][1][plen]) {
+            cfg.output_store[n] = i;
+            cfg.output_name[n] = cfg.output[n][1] + plen;
         }
     }
     cfg.noutputs++;
@@ -517,6 +638,8 @@ static void read_again_in_child(void)
 {
     if (__atomic_load_n(&aliases_state, __ATOMIC_ACQUIRE) == 1) {
         aliases.n = 0;
+        memset(&mounts, 0, sizeof mounts);
+        views.n = 0;
         __atomic_store_n(&aliases_state, 0, __ATOMIC_RELEASE);
     }
     if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 1)
@@ -560,22 +683,93 @@ int cow_in_store(const char *path)
     return in_store(path) && !(cfg.noutputs && in_output(path));
 }
 
-/* The same, by the name alone: a store prefix, or a mount that shows a
-   store's entries (read once), but no walk of the path's directories.
-   For paths with no symlink on the way, which every write of a build
-   with COWLINK_OUTPUTS asks about. */
-int cow_in_store_named(const char *path)
+/* The store directories, the mounts and the outputs, by identity
+   (place.c decides with them). */
+int cow_stores_unsure(void)
 {
-    int in = 0;
+    ensure_config();
+    return cfg.unsure;
+}
+
+int cow_stores_layered(void)
+{
+    ensure_config();
+    return cfg.layered;
+}
+
+int cow_mount_kind(unsigned long long id)
+{
+    ensure_config();
+    ensure_aliases();
+    for (int i = 0; i < mounts.n; i++)
+        if (mounts.id[i] == id)
+            return mounts.kind[i];
+    return COW_MOUNT_UNLISTED;
+}
+
+int cow_mounts_complete(void)
+{
+    ensure_config();
+    ensure_aliases();
+    return !mounts.overflow && !mounts.unread;
+}
+
+/* The kernel's name for a directory (/proc/self/fd, getcwd) on mount id:
+   1 a store entry, 2 an output or in one, 0 neither, -1 no view of that
+   mount (walk up instead). */
+int cow_store_by_view(unsigned long long id, const char *dir)
+{
+    char d[PATH_MAX], canon[PATH_MAX];
+    int seen = 0;
 
     ensure_config();
-    for (int i = 0; i < cfg.nstores && !in; i++)
-        in = strncmp(path, cfg.store[i], cfg.store_len[i]) == 0 ||
-             (strncmp(path, cfg.store[i], cfg.store_len[i] - 1) == 0 &&
-              path[cfg.store_len[i] - 1] == 0);
-    if (!in)
-        in = cfg.nstores > 0 && in_alias(path);
-    return in && !(cfg.noutputs && in_output(path));
+    ensure_aliases();
+    if (with_slash(d, dir, strlen(dir)) < 0)
+        return -1;
+    for (int n = 0; n < views.n; n++) {
+        size_t len = strlen(views.view[n]);
+        const char *store = cfg.store[views.store[n]];
+        if (views.id[n] != id)
+            continue;
+        seen = 1;
+        if (strncmp(d, views.view[n], len))
+            continue;
+        if (strlen(store) + strlen(views.store_part[n]) + strlen(d + len) >= PATH_MAX)
+            return -1;
+        strcpy(canon, store);
+        strcat(canon, views.store_part[n]);
+        strcat(canon, d + len);
+        return in_output(canon) ? 2 : 1;
+    }
+    return seen ? 0 : -1;
+}
+
+/* Is name, in the store directory (dev, ino), one of the outputs? */
+int cow_output_named(dev_t dev, ino_t ino, const char *name)
+{
+    ensure_config();
+    for (int n = 0; n < cfg.noutputs; n++) {
+        int i = cfg.output_store[n];
+        if (i >= 0 && cfg.ino[i] && cfg.dev[i] == dev && cfg.ino[i] == ino &&
+            strcmp(cfg.output_name[n], name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The outputs' identities now (they may be created or replaced while the
+   build runs): how many were filled, an output that is missing as 0. */
+int cow_output_ids(dev_t dev[], ino_t ino[])
+{
+    struct stat st;
+
+    ensure_config();
+    for (int n = 0; n < cfg.noutputs; n++) {
+        int ok = sys_fstatat(AT_FDCWD, cfg.output[n][1], &st, AT_SYMLINK_NOFOLLOW) == 0;
+        dev[n] = ok ? st.st_dev : 0;
+        ino[n] = ok ? st.st_ino : 0;
+    }
+    return cfg.noutputs;
 }
 
 int cow_outputs_set(void)

@@ -33,6 +33,9 @@ enum {
     COW_OPENS = 1024,   /* opens a descriptor: a full table fails it first */
     COW_EXCL = 2048,    /* creates the name: EEXIST when it exists */
     COW_EXISTS = 4096,  /* removes or renames the name: ENOENT when missing */
+    COW_AT = 8192,      /* the call is made on the placed name (the *at form
+                           on cowlink's descriptor of its directory) */
+    COW_TARGET = 16384, /* placing where a link leads: no link may be there */
 };
 #define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
 #define COW_FAILED(how) ((how) >> 16)
@@ -45,7 +48,6 @@ int cow_logging(void);             /* events go somewhere */
 int cow_verbose(void);
 const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
 int cow_in_store(const char *canonical_path); /* the build's outputs are not */
-int cow_in_store_named(const char *path); /* no walk: prefixes and mounts */
 int cow_outputs_set(void);         /* the build's outputs are known, or none is */
 const char *cow_outputs_list(void); /* them, colon-separated; NULL: none known */
 const char *cow_outputs_origin(void); /* where they came from; NULL: none known */
@@ -55,6 +57,15 @@ const char *cow_outputs_from_nix(void (*add)(const char *path, size_t len));
 int cow_store_device(dev_t dev);   /* some store lives on this device */
 int cow_store_root(dev_t dev, ino_t ino); /* a store directory itself */
 const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
+enum { COW_MOUNT_UNLISTED = -1, COW_MOUNT_NONE, COW_MOUNT_SOME, COW_MOUNT_ALL };
+int cow_mount_kind(unsigned long long mnt_id); /* does the mount show store entries? */
+int cow_mounts_complete(void);     /* the mount table was read whole */
+int cow_store_by_view(unsigned long long mnt_id, const char *dir);
+int cow_stores_unsure(void);       /* the store directories could not be kept */
+int cow_stores_layered(void);      /* a store's files may show another device */
+int cow_output_named(dev_t dev, ino_t ino, const char *name);
+#define COW_MAX_OUTPUTS 16
+int cow_output_ids(dev_t dev[], ino_t ino[]);
 
 /* classify.c: what a path is to cowlink */
 enum cow_kind {
@@ -68,19 +79,43 @@ enum cow_kind {
     COW_STORE,   /* a store entry named directly while the build's own
                     outputs are known (COWLINK_OUTPUTS), and not one of
                     them: writes are refused */
+    COW_BELOW,   /* a name relative to a read-only store directory (open by
+                    descriptor, or the working directory): refused */
 };
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
     int missing;           /* it does not exist (a dangling link) */
+    int followed;          /* cow_classify found a link in the last
+                              component: 1, 2 when target is where it leads */
+    int at_dir;            /* or, placed by descriptor (place.c): its
+                              directory, COW_NO_DIR when not */
+    const char *at_name;   /* and its last component there */
 };
+#define COW_NO_DIR (-1)
 int cow_resolve(const char *abs_path, char out[PATH_MAX], int *missing);
 int cow_dir_path(int dirfd, char out[PATH_MAX]);
 int cow_abs_path(int dirfd, const char *path, char out[PATH_MAX]);
-int cow_has_links(int dirfd, const char *path, int follow);
 int cow_classify(int dirfd, const char *path, int follow, struct cow_link *link);
-int cow_classify_direct(int dirfd, const char *path, struct cow_link *link);
 void cow_lexical(const char *in, char out[PATH_MAX]);
-int cow_fd_in_store(int fd, char target[PATH_MAX]);
+
+/* place.c: where a name lies, by descriptor and identity */
+enum { COW_DIR_PLAIN, COW_DIR_STORE_RW, COW_DIR_STORE_RO, COW_DIR_UNKNOWN };
+struct cow_place {
+    int dir;          /* the directory holding the name: cowlink's O_PATH
+                         descriptor (own), or the caller's dirfd */
+    int own;
+    const char *name; /* the last component; "" for the directory itself */
+    char name_buf[NAME_MAX + 1];
+    int missing;      /* the name does not exist */
+    int nofollow;     /* no link was there: an open on it adds O_NOFOLLOW */
+    struct cow_link link; /* where it leads (a link), or its path: messages */
+};
+int cow_place(int dirfd, const char *path, int how, struct cow_place *pl);
+void cow_place_done(struct cow_place *pl);
+int cow_dir_class(int fd);
+int cow_fd_in_store(int fd, char target[PATH_MAX]); /* 1, 0, or -1: cannot tell */
+void cow_cwd_changing(void);       /* a chdir is about to run */
+void cow_cwd_changed(void);        /* and ran */
 
 /* copy.c */
 enum { COW_REFLINK, COW_COPY_RANGE, COW_SENDFILE, COW_READ_WRITE, COW_METHODS };
@@ -116,12 +151,16 @@ int cow_timespec_how(const struct timespec t[2]);
 int cow_timeval_how(const struct timeval t[2]);
 int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode);
+int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
+                        mode_t create_mode, struct cow_place *pl);
+void cow_place_release(struct cow_place *pl); /* cow_place_done, errno kept */
+#define COW_PROC_NAME (40 + NAME_MAX + 1)
+const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME]);
 int cow_before_fd(const char *op, int fd, int how);
 int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);
 int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino);
 void cow_opened(int dirfd, const char *path, int fd, int for_writing);
-void cow_cwd_changed(void);
 int cow_access_granted(int dirfd, const char *path, int amode, int flags);
 struct cow_seen {
     int linked;

@@ -93,7 +93,7 @@ static void *next_of(void **slot, const char *name)
     }
 
 /* Writes through a path: materialize a store link first. */
-#define WRITES(ret, fail, name, params, args, dirfd, path, how, mode)         \
+#define WRITES_BY_PATH(ret, fail, name, params, args, dirfd, path, how, mode) \
     ENTRY(ret, name, params)                                                  \
     {                                                                         \
         NEXT(name, fail)                                                      \
@@ -101,9 +101,76 @@ static void *next_of(void **slot, const char *name)
         return next args;                                                     \
     }
 
+/* The same, for calls libc has no *at form of: made on the placed name
+   all the same, through the kernel's link to cowlink's descriptor of its
+   directory (/proc/self/fd/N/NAME).  path must be a parameter. */
+#define WRITES(ret, fail, name, params, args, dirfd, path, how, mode)         \
+    ENTRY(ret, name, params)                                                  \
+    {                                                                         \
+        struct cow_place at;                                                  \
+        char at_path[COW_PROC_NAME];                                          \
+        ret r;                                                                \
+        NEXT(name, fail)                                                      \
+        PLACED(fail, #name, at, dirfd, path, (how) ? (how) | COW_AT : 0, mode); \
+        if (at.own && cow_proc_name(&at, at_path))                            \
+            path = at_path;                                                   \
+        r = next args;                                                        \
+        cow_place_release(&at);                                               \
+        return r;                                                             \
+    }
+
+/* A call made on the placed name (hooks.c, cow_before_write_at): the *at
+   form on cowlink's descriptor of the directory it checked, so that a
+   directory swapped for a link meanwhile cannot redirect it.  D and N are
+   that descriptor and the last component (or the caller's own dirfd and
+   path); PLACED places and checks, and the caller lets the descriptor go
+   after its call (cow_place_release). */
+#define D(pl) ((pl).dir)
+#define N(pl) ((pl).name)
+#define PLACED(fail, op, pl, dirfd, path, how, mode)                          \
+    do {                                                                      \
+        int err_ = cow_before_write_at(op, dirfd, path, how, mode, &pl);      \
+        if (err_ == COW_DONE)                                                 \
+            return 0;                                                         \
+        if (err_) {                                                           \
+            errno = err_;                                                     \
+            return fail;                                                      \
+        }                                                                     \
+    } while (0)
+
+/* An open that may write, made on the placed name; BY_PATH: the caller
+   makes it by its own path (nothing was opened to make it on).  Where
+   cowlink saw no link, O_NOFOLLOW: a link put there meanwhile fails the
+   open (ELOOP), and the name is placed again. */
+#define BY_PATH (-2)
+static int open_placed(const char *op, int dirfd, const char *path, int how, int f,
+                       mode_t mode)
+{
+    struct cow_place at;
+    int r, again;
+
+    for (int tries = 0;; tries++) {
+        int err = cow_before_write_at(op, dirfd, path, how | COW_AT, mode, &at);
+        if (err) {
+            errno = err;
+            return -1;
+        }
+        if (!at.own) {
+            cow_place_release(&at);
+            return BY_PATH;
+        }
+        r = sys_openat(at.dir, at.name, f | (at.nofollow ? O_NOFOLLOW : 0), mode);
+        again = r < 0 && errno == ELOOP && at.nofollow && !(f & O_NOFOLLOW) && tries < 8;
+        cow_place_release(&at);
+        if (!again)
+            return r;
+    }
+}
+
 /* The open family, whose mode argument exists only with O_CREAT or
    O_TMPFILE.  The flags parameter must be named f.  A file created through
-   a dangling link gets the caller's mode once the caller has opened it. */
+   a dangling link gets the caller's mode once the caller has opened it.
+   An open for writing is made on the placed name. */
 #define OPENS(name, params, args, dirfd, path)                                \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
@@ -116,12 +183,14 @@ static void *next_of(void **slot, const char *name)
         }                                                                     \
         NEXT(name, -1)                                                        \
         int how = cow_open_how(f), r;                                         \
-        if (how) {                                                            \
-            CHECKED(-1, cow_before_write(#name, dirfd, path, how, mode))      \
-        }                                                                     \
-        r = next args;                                                        \
-        if (how)                                                              \
+        if (!how)                                                             \
+            r = next args;                                                    \
+        else {                                                                \
+            r = open_placed(#name, dirfd, path, how, f, mode);                \
+            if (r == BY_PATH)                                                 \
+                r = next args;                                                \
             cow_after_open(r);                                                \
+        }                                                                     \
         cow_opened(dirfd, path, r, how);                                      \
         return r;                                                             \
     }
@@ -132,32 +201,45 @@ static void *next_of(void **slot, const char *name)
     {                                                                         \
         NEXT(name, -1)                                                        \
         int how = cow_open_how(f), r;                                         \
-        CHECKED(-1, cow_before_write(#name, dirfd, path, how, 0))             \
-        r = next args;                                                        \
+        if (!how)                                                             \
+            r = next args;                                                    \
+        else {                                                                \
+            r = open_placed(#name, dirfd, path, how, f, 0);                   \
+            if (r == BY_PATH)                                                 \
+                r = next args;                                                \
+        }                                                                     \
         cow_opened(dirfd, path, r, how);                                      \
         return r;                                                             \
     }
 
-/* fopen: its stream's descriptor is remembered as an open's is. */
+/* fopen: its stream's descriptor is remembered as an open's is; one that
+   may write is made on the placed name (/proc/self/fd/N/NAME). */
 #define FOPENS(name)                                                          \
     ENTRY(FILE *, name, (const char *p, const char *m))                       \
     {                                                                         \
+        struct cow_place at;                                                  \
+        char at_path[COW_PROC_NAME];                                          \
+        const char *by = p;                                                   \
         NEXT(name, NULL)                                                      \
         int how = cow_fopen_how(m);                                           \
-        CHECKED(NULL, cow_before_write(#name, AT_FDCWD, p, how, 0666))        \
-        FILE *s = next(p, m);                                                 \
+        PLACED(NULL, #name, at, AT_FDCWD, p, how ? how | COW_AT : 0, 0666);   \
+        if (at.own && cow_proc_name(&at, at_path))                            \
+            by = at_path;                                                     \
+        FILE *s = next(by, m);                                                \
+        cow_place_release(&at);                                               \
         if (s)                                                                \
             cow_opened(AT_FDCWD, p, fileno(s), how);                          \
         return s;                                                             \
     }
 
-/* creat: an open with O_CREAT|O_WRONLY|O_TRUNC. */
+/* creat: an open with O_CREAT|O_WRONLY|O_TRUNC, on the placed name. */
 #define CREATS(name)                                                          \
     ENTRY(int, name, (const char *p, mode_t m))                               \
     {                                                                         \
         NEXT(name, -1)                                                        \
-        CHECKED(-1, cow_before_write(#name, AT_FDCWD, p, CREATES, m))         \
-        int r = next(p, m);                                                   \
+        int r = open_placed(#name, AT_FDCWD, p, CREATES, O_CREAT | O_WRONLY | O_TRUNC, m); \
+        if (r == BY_PATH)                                                     \
+            r = next(p, m);                                                   \
         cow_after_open(r);                                                    \
         cow_opened(AT_FDCWD, p, r, 1);                                        \
         return r;                                                             \
@@ -250,35 +332,49 @@ static void *next_of(void **slot, const char *name)
     }
 
 /* Calls that create, remove, rename or link names: refused where a name
-   lies in a store reached through a symlink.  Renames onto and unlinks of
+   lies in a store reached through a symlink, and made on the placed names
+   (at, with D(at1), N(at1), D(at2), N(at2)).  Renames onto and unlinks of
    a store link replace the link: they pass through and are recorded. */
-#define NAMES(name, params, args, d1, p1, how1, d2, p2, how2)                 \
+#define NAMES(name, params, args, d1, p1, how1, d2, p2, how2, call)           \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
         struct cow_seen seen;                                                 \
+        struct cow_place at1, at2;                                            \
+        int r;                                                                \
         NEXT(name, -1)                                                        \
-        int err = cow_before_write(#name, d1, p1, how1, 0);                   \
-        if (!err)                                                             \
-            err = cow_before_write(#name, d2, p2, how2, 0);                   \
+        PLACED(-1, #name, at1, d1, p1, (how1) ? (how1) | COW_AT : 0, 0);      \
+        int err = cow_before_write_at(#name, d2, p2, (how2) | COW_AT, 0, &at2); \
         if (err) {                                                            \
+            cow_place_release(&at1);                                          \
             errno = err;                                                      \
             return -1;                                                        \
         }                                                                     \
         cow_observe_before(&seen, d2, p2);                                    \
-        int r = next args;                                                    \
+        r = at1.own || at2.own ? call : next args;                            \
         cow_observe_after(&seen, #name, r);                                   \
+        cow_place_release(&at1);                                              \
+        cow_place_release(&at2);                                              \
         return r;                                                             \
     }
 
+/* remove: unlink, or rmdir where that is a directory (as glibc does). */
+static int remove_at(int dirfd, const char *path)
+{
+    int r = sys_unlinkat(dirfd, path, 0);
+
+    return r < 0 && errno == EISDIR ? sys_unlinkat(dirfd, path, AT_REMOVEDIR) : r;
+}
+
 /* chdir and fchdir: the working directory is looked at again (is it a
-   store directory?) when a relative name is next written. */
+   store directory?) when a relative name is next written; what another
+   thread learns of it meanwhile is not kept (place.c). */
 #define CHDIRS(name, params, args)                                            \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
         NEXT(name, -1)                                                        \
+        cow_cwd_changing();                                                   \
         int r = next args;                                                    \
-        if (r == 0)                                                           \
-            cow_cwd_changed();                                                \
+        cow_cwd_changed();                                                    \
         return r;                                                             \
     }
 
@@ -384,16 +480,17 @@ WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size
 WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0)
 WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0)
 /* The mkstemp family creates a name from a template (glibc's own opens are
-   out of our sight): it is checked as a create of that name. */
-WRITES(int, -1, mkstemp,      (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkstemp64,    (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkostemp,     (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkostemp64,   (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkstemps,     (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkstemps64,   (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkostemps,    (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
-WRITES(int, -1, mkostemps64,  (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
-WRITES(char *, NULL, mkdtemp, (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+   out of our sight): it is checked as a create of that name, and made by
+   the template, which glibc fills in. */
+WRITES_BY_PATH(int, -1, mkstemp,      (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkstemp64,    (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkostemp,     (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkostemp64,   (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkstemps,     (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkstemps64,   (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkostemps,    (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(int, -1, mkostemps64,  (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
+WRITES_BY_PATH(char *, NULL, mkdtemp, (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
 
 FDS(fchmod,       (int fd, mode_t m),                                         (fd, m),          fd, META)
 FDS(fchown,       (int fd, uid_t u, gid_t g),                                 (fd, u, g),       fd, cow_chown_how(u, g))
@@ -422,25 +519,25 @@ ACCESSES(faccessat,   (int d, const char *p, int m, int f), (d, p, m, f), d, p, 
 ACCESSES(euidaccess,  (const char *p, int m),               (p, m),       AT_FDCWD, p, m, AT_EACCESS)
 ACCESSES(eaccess,     (const char *p, int m),               (p, m),       AT_FDCWD, p, m, AT_EACCESS)
 
-NAMES(rename,     (const char *o, const char *n),                              (o, n),              AT_FDCWD, o, DROPS, AT_FDCWD, n, COW_NAME)
-NAMES(renameat,   (int od, const char *o, int nd, const char *n),              (od, o, nd, n),      od, o, DROPS, nd, n, COW_NAME)
-NAMES(renameat2,  (int od, const char *o, int nd, const char *n, unsigned fl), (od, o, nd, n, fl),  od, o, DROPS, nd, n, COW_NAME)
-NAMES(link,       (const char *o, const char *n),                              (o, n),              AT_FDCWD, o, COW_NAME, AT_FDCWD, n, MAKES)
-NAMES(linkat,     (int od, const char *o, int nd, const char *n, int f),       (od, o, nd, n, f),   od, o, LINKS(f), nd, n, MAKES)
-NAMES(symlink,    (const char *t, const char *p),                              (t, p),              AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(symlinkat,  (const char *t, int d, const char *p),                       (t, d, p),           d, p, 0, d, p, MAKES)
-NAMES(mkdir,      (const char *p, mode_t m),                                   (p, m),              AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(mkdirat,    (int d, const char *p, mode_t m),                            (d, p, m),           d, p, 0, d, p, MAKES)
-NAMES(mknod,      (const char *p, mode_t m, dev_t v),                          (p, m, v),           AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(mknodat,    (int d, const char *p, mode_t m, dev_t v),                   (d, p, m, v),        d, p, 0, d, p, MAKES)
-NAMES(__xmknod,   (int x, const char *p, mode_t m, dev_t *v),                  (x, p, m, v),        AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(__xmknodat, (int x, int d, const char *p, mode_t m, dev_t *v),           (x, d, p, m, v),     d, p, 0, d, p, MAKES)
-NAMES(mkfifo,     (const char *p, mode_t m),                                   (p, m),              AT_FDCWD, p, 0, AT_FDCWD, p, MAKES)
-NAMES(mkfifoat,   (int d, const char *p, mode_t m),                            (d, p, m),           d, p, 0, d, p, MAKES)
-NAMES(unlink,     (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, DROPS)
-NAMES(unlinkat,   (int d, const char *p, int f),                               (d, p, f),           d, p, 0, d, p, DROPS)
-NAMES(remove,     (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, DROPS)
-NAMES(rmdir,      (const char *p),                                             (p),                 AT_FDCWD, p, 0, AT_FDCWD, p, DROPS)
+NAMES(rename,     (const char *o, const char *n),                              (o, n), AT_FDCWD, o, DROPS, AT_FDCWD, n, COW_NAME, sys_renameat2(D(at1), N(at1), D(at2), N(at2), 0))
+NAMES(renameat,   (int od, const char *o, int nd, const char *n),              (od, o, nd, n), od, o, DROPS, nd, n, COW_NAME, sys_renameat2(D(at1), N(at1), D(at2), N(at2), 0))
+NAMES(renameat2,  (int od, const char *o, int nd, const char *n, unsigned fl), (od, o, nd, n, fl), od, o, DROPS, nd, n, COW_NAME, sys_renameat2(D(at1), N(at1), D(at2), N(at2), fl))
+NAMES(link,       (const char *o, const char *n),                              (o, n), AT_FDCWD, o, COW_NAME, AT_FDCWD, n, MAKES, sys_linkat(D(at1), N(at1), D(at2), N(at2), 0))
+NAMES(linkat,     (int od, const char *o, int nd, const char *n, int f),       (od, o, nd, n, f), od, o, LINKS(f), nd, n, MAKES, sys_linkat(D(at1), N(at1), D(at2), N(at2), f))
+NAMES(symlink,    (const char *t, const char *p),                              (t, p), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, sys_symlinkat(t, D(at2), N(at2)))
+NAMES(symlinkat,  (const char *t, int d, const char *p),                       (t, d, p), d, p, 0, d, p, MAKES, sys_symlinkat(t, D(at2), N(at2)))
+NAMES(mkdir,      (const char *p, mode_t m),                                   (p, m), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, sys_mkdirat(D(at2), N(at2), m))
+NAMES(mkdirat,    (int d, const char *p, mode_t m),                            (d, p, m), d, p, 0, d, p, MAKES, sys_mkdirat(D(at2), N(at2), m))
+NAMES(mknod,      (const char *p, mode_t m, dev_t v),                          (p, m, v), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, sys_mknodat(D(at2), N(at2), m, v))
+NAMES(mknodat,    (int d, const char *p, mode_t m, dev_t v),                   (d, p, m, v), d, p, 0, d, p, MAKES, sys_mknodat(D(at2), N(at2), m, v))
+NAMES(__xmknod,   (int x, const char *p, mode_t m, dev_t *v),                  (x, p, m, v), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, ((void)x, sys_mknodat(D(at2), N(at2), m, *v)))
+NAMES(__xmknodat, (int x, int d, const char *p, mode_t m, dev_t *v),           (x, d, p, m, v), d, p, 0, d, p, MAKES, ((void)x, sys_mknodat(D(at2), N(at2), m, *v)))
+NAMES(mkfifo,     (const char *p, mode_t m),                                   (p, m), AT_FDCWD, p, 0, AT_FDCWD, p, MAKES, sys_mknodat(D(at2), N(at2), (m & ~S_IFMT) | S_IFIFO, 0))
+NAMES(mkfifoat,   (int d, const char *p, mode_t m),                            (d, p, m), d, p, 0, d, p, MAKES, sys_mknodat(D(at2), N(at2), (m & ~S_IFMT) | S_IFIFO, 0))
+NAMES(unlink,     (const char *p),                                             (p), AT_FDCWD, p, 0, AT_FDCWD, p, DROPS, sys_unlinkat(D(at2), N(at2), 0))
+NAMES(unlinkat,   (int d, const char *p, int f),                               (d, p, f), d, p, 0, d, p, DROPS, sys_unlinkat(D(at2), N(at2), f))
+NAMES(remove,     (const char *p),                                             (p), AT_FDCWD, p, 0, AT_FDCWD, p, DROPS, remove_at(D(at2), N(at2)))
+NAMES(rmdir,      (const char *p),                                             (p), AT_FDCWD, p, 0, AT_FDCWD, p, DROPS, sys_unlinkat(D(at2), N(at2), AT_REMOVEDIR))
 EXECS(-1, execve,       (const char *p, char *const a[], char *const v[]),             execve,   (p, a, env), v)
 EXECS(-1, execvpe,      (const char *p, char *const a[], char *const v[]),             execvpe,  (p, a, env), v)
 EXECS(-1, fexecve,      (int fd, char *const a[], char *const v[]),                    fexecve,  (fd, a, env), v)

@@ -1,9 +1,9 @@
 /* What cowlink does around each kind of libc call (entries.c lists them).
  *
  * Every hook keeps the caller's errno unless it decides the call's result.
- * A call on an ordinary path pays one cheap check: an openat2 that fails
- * only when a symlink is on the way (classify.c), or a look at a mode the
- * call already returned.  A descriptor call pays one fstat.
+ * A write places its name once (place.c: by descriptor, decided by
+ * identity) and its call is then made on the placed name; a stat looks at
+ * a mode the call already returned; a descriptor call pays one statx.
  *
  * The rule: nothing reached through a symlink into a store is written.  A
  * link whose last component lies outside the store is made private at the
@@ -146,6 +146,36 @@ static int error_without(int how, const struct cow_link *link)
                                                                                     : 0;
 }
 
+/* The same, for a name placed by descriptor (place.c): asked of its
+   directory's descriptor and its last component, so that a name too deep
+   for a path still gets the caller's error.  A directory as a whole (no
+   last component) is asked about itself. */
+static int error_placed(int how, const struct cow_link *link)
+{
+    struct statfs fs;
+    struct stat st;
+    int dir = link->at_dir, on_dir = link->missing || !(how & COW_FOLLOWS);
+    const char *name = on_dir ? "" : link->at_name;
+    int empty = name[0] ? 0 : AT_EMPTY_PATH;
+    uid_t euid = (uid_t)syscall(SYS_geteuid);
+    long r = dir == AT_FDCWD ? syscall(SYS_statfs, ".", &fs) : syscall(SYS_fstatfs, dir, &fs);
+
+    if (r == 0 && (fs.f_flags & ST_RDONLY))
+        return EROFS;
+    if ((how & COW_META) && !on_dir && !(how & COW_WRITE_PERM))
+        return euid == 0 || (sys_fstatat(dir, name, &st, empty) == 0 && st.st_uid == euid)
+                   ? 0
+                   : EPERM;
+    return sys_faccessat(dir, name, on_dir ? W_OK | X_OK : W_OK, AT_EACCESS | empty) < 0 ? errno
+                                                                                        : 0;
+}
+
+/* Where the refused name is known: by path, or by descriptor. */
+static int known(const struct cow_link *link)
+{
+    return link->target[0] == '/' || link->at_dir != COW_NO_DIR;
+}
+
 /* A hard link to a store file: an unprivileged caller meets the kernel's
    protected_hardlinks rule (not the owner, no read and write access);
    anyone else is told the two names cannot share a file system. */
@@ -174,13 +204,17 @@ static int refuse(const char *op, const char *path, int how, const struct cow_li
        exclusive create of an existing name, or a removal of a missing
        one (after the read-only mount check removals make first), fails
        with the lookup's error and touches nothing. */
-    if (link->target[0] == '/' && (how & COW_EXCL) && !link->missing)
+    if (known(link) && (how & COW_EXCL) && !link->missing)
         return EEXIST;
-    if (link->target[0] == '/' && (how & COW_EXISTS) && link->missing)
-        return error_without(how, link) == EROFS ? EROFS : ENOENT;
-    err = link->target[0] != '/' ? 0
-          : (how & COW_HARDLINK) ? hardlink_error(link)
-                                 : error_without(how, link);
+    if (known(link) && (how & COW_EXISTS) && link->missing)
+        return (link->at_dir != COW_NO_DIR ? error_placed(how, link) : error_without(how, link)) ==
+                       EROFS
+                   ? EROFS
+                   : ENOENT;
+    err = !known(link)                    ? 0
+          : link->at_dir != COW_NO_DIR    ? error_placed(how, link)
+          : (how & COW_HARDLINK)          ? hardlink_error(link)
+                                          : error_without(how, link);
     if (!err)
         err = EROFS;
     cow_say("refusing ", op, " on ", path, " (", link->target[0] ? link->target : "?", "): ",
@@ -198,11 +232,12 @@ static int table_full(int err, int how)
 
 /* A write through a link, outside any store, to a store entry. */
 static int through_link(const char *op, int dirfd, const char *path, int how,
-                        mode_t create_mode, const struct cow_link *link)
+                        mode_t create_mode, const struct cow_link *link, int *made)
 {
     struct stat st;
     int err, would;
 
+    *made = 0;
     if (COW_FAILED(how))
         return COW_FAILED(how); /* it fails anyway: nothing to copy */
     if ((how & COW_HARDLINK) && link->missing)
@@ -218,75 +253,129 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
     if (!writes(how, link))
         return 0;
     err = cow_materialize(op, dirfd, path, how, create_mode);
+    *made = !err;
     if (err && err != EAGAIN && !table_full(err, how) && (would = error_without(how, link)))
         err = would;
     return err;
 }
 
+static int place_and_check(const char *op, int dirfd, const char *path, int how,
+                           mode_t create_mode, struct cow_place *pl);
+
 #define THROUGH_DIR_FD "it lies in a read-only store directory, open by descriptor or as the working directory"
 #define OUTSIDE_OUTPUTS "it lies in the store, outside the build's own outputs (COWLINK_OUTPUTS)"
 
-static int below_store_dir_fd(int dirfd, const char *path);
+/* O_CREAT without a write, on a name that exists (flock FILE, or any
+   open(O_RDONLY|O_CREAT)): the kernel creates and writes nothing. */
+static int creates_nothing(int how, int missing)
+{
+    return !missing && !(how & ~(COW_CREAT | COW_OPENS | COW_DIRECT | COW_AT));
+}
 
 /* Before a call that may write through (dirfd, path).  Returns 0 to go on
    with the call, COW_DONE when it has nothing to do and must succeed, or
-   the errno to fail it with. */
+   the errno to fail it with.  The name is placed once (place.c). */
 int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode)
 {
-    struct cow_link link;
-    struct stat st;
-    char probe[1];
-    int saved = errno, err = 0, follow = how & COW_FOLLOWS;
+    struct cow_place pl;
+    int err = cow_before_write_at(op, dirfd, path, how & ~COW_AT, create_mode, &pl);
 
+    if (!err)
+        cow_place_release(&pl);
+    return err;
+}
+
+/* "/proc/self/fd/N/NAME": the placed name, for a call that has no *at
+   form.  NULL where /proc is missing (looked at once per process). */
+const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME])
+{
+    static int proc; /* 0 not known, 1 there, 2 missing */
+    char num[24];
+    int saved = errno;
+
+    if (!__atomic_load_n(&proc, __ATOMIC_RELAXED))
+        __atomic_store_n(&proc, sys_faccessat(AT_FDCWD, "/proc/self/fd", X_OK, 0) == 0 ? 1 : 2,
+                         __ATOMIC_RELAXED);
+    errno = saved;
+    if (proc != 1 || strlen(pl->name) > NAME_MAX)
+        return NULL;
+    strcpy(buf, "/proc/self/fd/");
+    strcat(buf, cow_num(num, (unsigned long long)pl->dir));
+    strcat(buf, "/");
+    return strcat(buf, pl->name);
+}
+
+void cow_place_release(struct cow_place *pl)
+{
+    int saved = errno;
+
+    cow_place_done(pl);
+    errno = saved;
+}
+
+/* The same, for a call made on the placed name: on 0, pl->dir and
+   pl->name are what the call acts on (cowlink's descriptor of the
+   directory and the last component, or the caller's dirfd and path), and
+   the caller ends with cow_place_release; otherwise pl is released. */
+int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
+                        mode_t create_mode, struct cow_place *pl)
+{
+    int err = place_and_check(op, dirfd, path, how, create_mode, pl);
+
+    if (err || !pl->own || !pl->name[0]) {
+        cow_place_release(pl);
+        pl->dir = dirfd;
+        pl->name = path;
+    }
+    return err;
+}
+
+static int place_and_check(const char *op, int dirfd, const char *path, int how,
+                           mode_t create_mode, struct cow_place *pl)
+{
+    char probe[1];
+    int saved = errno, err = 0, kind, made;
+
+    pl->own = 0;
+    pl->dir = dirfd;
+    pl->name = "";
     if (!how || !cow_enabled())
         return 0;
-    /* AT_EMPTY_PATH: the call is on dirfd itself.  The kernel reads the
-       caller's pointer first: a bad one is its EFAULT, not our crash. */
+    /* AT_EMPTY_PATH: the call is on dirfd itself (AT_FDCWD: the working
+       directory).  The kernel reads the caller's pointer first: a bad one
+       is its EFAULT, not our crash. */
     if ((how & COW_FD_EMPTY) &&
         (!path || (sys_readlinkat(AT_FDCWD, path, probe, 1) < 0 && errno != EFAULT && !path[0]))) {
         errno = saved;
         return cow_before_fd(op, dirfd, how);
     }
-    errno = 0;
-    if (!cow_has_links(dirfd, path, follow)) {
-        if (errno == EFAULT) { /* a bad pointer: the kernel's own EFAULT */
-            errno = saved;
-            return 0;
-        }
-        /* No symlink on the way from dirfd: the caller's business, unless
-           the build's outputs are known and the path is a store entry
-           outside them (however dirfd was reached: mkdir -p $out works
-           from the store directory as its working directory), or, with
-           the outputs unknown, dirfd is a read-only store directory. */
-        if (cow_outputs_set()) {
-            if (cow_classify_direct(dirfd, path, &link) == COW_STORE)
-                err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
-        } else if (below_store_dir_fd(dirfd, path)) {
-            if (cow_abs_path(dirfd, path, link.target))
-                strcpy(link.target, "?");
-            link.missing = sys_fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0;
-            err = refuse(op, path, how, &link, THROUGH_DIR_FD);
-        }
-        errno = saved;
-        return err;
-    }
-    switch (cow_classify(dirfd, path, follow, &link)) {
+    kind = cow_place(dirfd, path, how, pl);
+    if (kind != COW_PLAIN && kind != COW_LINK &&
+        creates_nothing(how, kind == COW_UNKNOWN ? 1 : pl->missing))
+        kind = COW_PLAIN;
+    switch (kind) {
     case COW_PLAIN:
         break;
     case COW_STORE:
-        err = refuse(op, path, how, &link, OUTSIDE_OUTPUTS);
+        err = refuse(op, path, how, &pl->link, OUTSIDE_OUTPUTS);
         break;
     case COW_LINK:
-        err = through_link(op, dirfd, path, how, create_mode, &link);
+        err = through_link(op, dirfd, path, how, create_mode, &pl->link, &made);
+        /* the name is a private file now: the call follows no link there */
+        pl->nofollow = made;
         break;
     case COW_INSIDE:
-        err = refuse(op, path, how, &link,
+        err = refuse(op, path, how, &pl->link,
                      "it lies in the store, reached through a symlink that cannot be made private");
         break;
+    case COW_BELOW:
+        err = refuse(op, path, how, &pl->link, THROUGH_DIR_FD);
+        break;
     default:
-        err = refuse(op, path, how, &link,
-                     "cannot tell where its symlinks lead (no /proc, or a path too long)");
+        err = refuse(op, path, how, &pl->link,
+                     "cannot place it (a path too deep or too long, no descriptor left, "
+                     "no /proc, a mount the table does not list): refused, not passed");
     }
     errno = saved;
     return err;
@@ -305,6 +394,7 @@ int cow_before_fd(const char *op, int fd, int how)
     in = cow_fd_in_store(fd, link.target);
     if (in) {
         link.missing = 0;
+        link.at_dir = COW_NO_DIR;
         strcpy(what, "descriptor ");
         err = refuse(op, strcat(what, cow_num(num, (unsigned long long)fd)), how, &link,
                      in < 0 ? "cannot tell what file it is (no /proc): refused, not passed"
@@ -426,63 +516,6 @@ void cow_opened(int dirfd, const char *path, int fd, int for_writing)
         cow_view_forget(fd);
     else
         cow_view_note(fd, dirfd, path);
-}
-
-/* Is the directory open as fd (AT_FDCWD: the working directory) a
-   read-only store directory, or a store directory itself (1775)? */
-static int store_dir(int fd)
-{
-    char target[PATH_MAX];
-    struct stat st;
-
-    if (sys_fstatat(fd, ".", &st, 0) < 0 || !S_ISDIR(st.st_mode) ||
-        !cow_store_device(st.st_dev) ||
-        ((st.st_mode & S_IWUSR) && !cow_store_root(st.st_dev, st.st_ino)))
-        return 0;
-    if (fd != AT_FDCWD)
-        return cow_fd_in_store(fd, target) != 0; /* -1, cannot tell: refused */
-    return cow_dir_path(AT_FDCWD, target) == 0 && cow_in_store(target);
-}
-
-/* Whether the working directory is a store directory: -1 not known (at
-   start, and after every chdir), else store_dir(AT_FDCWD).  One fstat the
-   first time a relative name is written after a change. */
-static int cwd_in_store = -1;
-
-void cow_cwd_changed(void)
-{
-    __atomic_store_n(&cwd_in_store, -1, __ATOMIC_RELAXED);
-}
-
-static int cwd_is_store_dir(void)
-{
-    int known = __atomic_load_n(&cwd_in_store, __ATOMIC_RELAXED);
-
-    if (known < 0) {
-        known = store_dir(AT_FDCWD);
-        __atomic_store_n(&cwd_in_store, known, __ATOMIC_RELAXED);
-    }
-    return known;
-}
-
-/* Is (dirfd, path) a name relative to a read-only store directory, open
-   by descriptor or as the working directory?  Then a write to it is
-   refused as the same name by path through a link is: programs open a
-   directory once, through a link perhaps, and work relative to it (cp
-   FILE DIR, rm -rf DIR/, tar -C, and the descriptors fts dups), or chdir
-   into it (mkdir -p).  A build's own directories are writable while it
-   writes them.  One fstat for a descriptor, none for the working
-   directory but after a chdir. */
-static int below_store_dir_fd(int dirfd, const char *path)
-{
-    char byte[1];
-
-    if (!(dirfd == AT_FDCWD ? cwd_is_store_dir() : dirfd >= 0 && store_dir(dirfd)))
-        return 0;
-    /* Only then look at the name.  The kernel reads the pointer first: a
-       bad one is its EFAULT. */
-    return path && !(sys_readlinkat(AT_FDCWD, path, byte, 1) < 0 && errno == EFAULT) &&
-           path[0] != '/';
 }
 
 /* access(W_OK) refused a store link: grant it when a write could succeed,

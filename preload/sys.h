@@ -64,6 +64,28 @@ static inline int sys_open_no_symlinks(int dirfd, const char *path, int flags)
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
+/* statx (Linux 4.11) into the kernel's own layout, which has the mount
+   id (STATX_MNT_ID, 5.8: in mask only when the kernel filled it) that
+   older C libraries' struct statx leaves out. */
+struct cow_stat {
+    unsigned mask, blksize;
+    unsigned long long attributes;
+    unsigned nlink, uid, gid;
+    unsigned short mode, spare0;
+    unsigned long long ino, size, blocks, attributes_mask;
+    struct { long long sec; unsigned nsec; int spare; } times[4];
+    unsigned rdev_major, rdev_minor, dev_major, dev_minor;
+    unsigned long long mnt_id;
+    unsigned long long spare[13];
+};
+#define COW_STAT_WANT (STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID)
+
+static inline int sys_statx(int dirfd, const char *path, int flags, struct cow_stat *sx)
+{
+    unsigned mask = COW_STAT_WANT;
+    return (int)syscall(SYS_statx, dirfd, path, flags | AT_STATX_SYNC_AS_STAT, mask, sx);
+}
+
 static inline int sys_renameat2(int olddir, const char *old, int newdir, const char *new_,
                                 unsigned flags)
 {
@@ -78,6 +100,26 @@ static inline long sys_gettid(void)
 static inline int sys_renameat(int olddir, const char *old, int newdir, const char *new_)
 {
     return (int)syscall(SYS_renameat, olddir, old, newdir, new_);
+}
+
+static inline int sys_mkdirat(int dirfd, const char *path, mode_t mode)
+{
+    return (int)syscall(SYS_mkdirat, dirfd, path, mode);
+}
+
+static inline int sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+    return (int)syscall(SYS_mknodat, dirfd, path, mode, dev);
+}
+
+static inline int sys_symlinkat(const char *target, int dirfd, const char *path)
+{
+    return (int)syscall(SYS_symlinkat, target, dirfd, path);
+}
+
+static inline int sys_linkat(int olddir, const char *old, int newdir, const char *new_, int flags)
+{
+    return (int)syscall(SYS_linkat, olddir, old, newdir, new_, flags);
 }
 
 static inline int sys_unlinkat(int dirfd, const char *path, int flags)

@@ -69,9 +69,9 @@ link() { mkdir -p "$(dirname "$W/$1")"; ln -sfn "$STORE/${2:-$1}" "$W/$1"; }
 # Make the store look like Nix's: read-only modes, mtime 1, owned by root,
 # and the store directory itself 1775 as Nix leaves it (owner writable).
 seal() {
-    find "$STORE_SRC" -mindepth 1 -type d -exec chmod 0555 {} +
-    find "$STORE_SRC" -mindepth 1 -type f -exec chmod a-w {} +
-    find "$STORE_SRC" -mindepth 1 -exec touch -h -d @1 {} +
+    find "$STORE_SRC" -mindepth 1 -type d -exec chmod 0555 {} + 2>/dev/null
+    find "$STORE_SRC" -mindepth 1 -type f -exec chmod a-w {} + 2>/dev/null
+    find "$STORE_SRC" -mindepth 1 -exec touch -h -d @1 {} + 2>/dev/null
     chmod 1775 "$STORE_SRC"
     if [ "$MODE" = nobody ]; then chown -R nobody: "$W"; fi
 }
@@ -87,7 +87,9 @@ store_sum() {
     local skip=()
     [ -z "${SUM_SKIP:-}" ] || skip=(-mindepth 1 -path "./$SUM_SKIP" -prune -o)
     (cd "$STORE_SRC" && find . "${skip[@]}" -printf '%y %m %s %T@ %C@ %n %u:%g %p %l\n' | LC_ALL=C sort &&
-        find . "${skip[@]}" -type f -exec sha256sum {} + | LC_ALL=C sort &&
+        find . "${skip[@]}" -type f -exec sha256sum {} + 2>/dev/null | LC_ALL=C sort
+        # names deeper than PATH_MAX: from their own directory
+        find . "${skip[@]}" -type f -execdir sha256sum {} + 2>/dev/null | LC_ALL=C sort
         find . "${skip[@]}" -print0 | xargs -0 getfattr -d -m - --absolute-names 2>/dev/null | LC_ALL=C sort
         find . "${skip[@]}" -print0 | xargs -0 lsattr -d -a -v 2>/dev/null | LC_ALL=C sort) | sha256sum | cut -c1-16
 }

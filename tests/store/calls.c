@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -233,6 +235,139 @@ static int at_dir(const char *dir, const char *op, const char *name)
     return said(r);
 }
 
+/* The 200-character name the deep fixtures repeat (cases.sh: deep_dirs). */
+static const char *deep_name(void)
+{
+    static char name[201];
+
+    memset(name, 'd', 200);
+    return name;
+}
+
+/* deep_in DIR OP [ARG]: chdir to DIR, then down the 25 deep directories
+   below it (deeper than PATH_MAX), then OP there: mkdir NAME, append
+   NAME, or create NAME. */
+static int deep_in(const char *dir, const char *op, const char *name)
+{
+    if (chdir(dir) < 0)
+        return said(-1);
+    for (int i = 0; i < 25; i++)
+        if (chdir(deep_name()) < 0)
+            return said(-1);
+    if (!strcmp(op, "mkdir"))
+        return said(mkdir(name, 0755));
+    if (!strcmp(op, "append"))
+        return said(write_line(open(name, O_WRONLY | O_APPEND)));
+    return said(write_line(open(name, O_WRONLY | O_CREAT, 0644)));
+}
+
+/* cwd_empty OP: re-own or re-time the working directory itself
+   (AT_FDCWD with AT_EMPTY_PATH). */
+static int cwd_empty(const char *op)
+{
+    if (!strcmp(op, "fchownat"))
+        return said(fchownat(AT_FDCWD, "", 0, 0, AT_EMPTY_PATH));
+    return said(utimensat(AT_FDCWD, "", times_of("set"), AT_EMPTY_PATH));
+}
+
+/* chdir_race DIR OTHER: one thread keeps creating a relative name in the
+   working directory while the main thread changes it, over and over,
+   from OTHER (outside the store) to DIR (a store directory) and makes a
+   directory there.  "ok" if any such mkdir got in, else its error.  The
+   name exists in both (O_EXCL: EEXIST), so the thread writes nothing
+   itself: only what cowlink learnt of the working directory meanwhile
+   can let the mkdir in. */
+static volatile int racing = 1;
+
+static void *probe(void *arg)
+{
+    (void)arg;
+    while (racing)
+        close(open("probe", O_WRONLY | O_CREAT | O_EXCL, 0644));
+    return NULL;
+}
+
+static int chdir_race(const char *dir, const char *other)
+{
+    char work[PATH_MAX], name[32];
+    pthread_t t;
+    int err = 0, r = -1;
+
+    if (!getcwd(work, sizeof work) || chdir(other) < 0 ||
+        pthread_create(&t, NULL, probe, NULL))
+        return said(-1);
+    for (int i = 0; i < 20000 && r < 0; i++) {
+        if (chdir(work) < 0 || chdir(other) < 0 || chdir(work) < 0 || chdir(dir) < 0)
+            break;
+        snprintf(name, sizeof name, "raced-%d", i);
+        r = mkdir(name, 0755);
+        err = errno;
+    }
+    racing = 0;
+    pthread_join(t, NULL);
+    errno = err;
+    return said(r);
+}
+
+/* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
+   store directory) over and over, by a raw renameat2 that cowlink does not
+   see (another program), while the main thread appends to DIR/NAME,
+   changes its mode, truncates it, and makes and removes DIR/new.  It prints "done": the store must not have
+   changed. */
+static const char *swap_a, *swap_b;
+
+static void *swapper(void *arg)
+{
+    (void)arg;
+    while (racing)
+        syscall(SYS_renameat2, AT_FDCWD, swap_a, AT_FDCWD, swap_b, 2 /* RENAME_EXCHANGE */);
+    return NULL;
+}
+
+static int swap_race(const char *dir, const char *link, const char *name)
+{
+    char path[PATH_MAX], made[PATH_MAX];
+    pthread_t t;
+
+    swap_a = dir;
+    swap_b = link;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(made, sizeof made, "%s/new", dir);
+    if (pthread_create(&t, NULL, swapper, NULL))
+        return said(-1);
+    for (int i = 0; i < 20000; i++) {
+        write_line(open(path, O_WRONLY | O_APPEND));
+        chmod(path, 0644);
+        truncate(path, 3);
+        if (mkdir(made, 0755) == 0)
+            rmdir(made);
+    }
+    racing = 0;
+    pthread_join(t, NULL);
+    puts("done");
+    return 0;
+}
+
+/* swap_last_race FILE LINK: the same with FILE exchanged with LINK (a link
+   to a store file) in one directory, while the main thread appends to
+   FILE: an open made where cowlink saw no link must not follow one put
+   there meanwhile. */
+static int swap_last_race(const char *file, const char *link)
+{
+    pthread_t t;
+
+    swap_a = file;
+    swap_b = link;
+    if (pthread_create(&t, NULL, swapper, NULL))
+        return said(-1);
+    for (int i = 0; i < 20000; i++)
+        write_line(open(file, O_WRONLY | O_APPEND));
+    racing = 0;
+    pthread_join(t, NULL);
+    puts("done");
+    return 0;
+}
+
 /* Fill the descriptor table (a low limit, then dups up to it), so that
    no open can succeed, cowlink's own included. */
 static void fill_fd_table(void)
@@ -417,6 +552,18 @@ int main(int argc, char **argv)
     }
     if (!strcmp(op, "at"))
         return at_dir(p, a, b);
+    if (!strcmp(op, "deep_in"))
+        return deep_in(p, a, b);
+    if (!strcmp(op, "cwd_empty"))
+        return cwd_empty(p);
+    if (!strcmp(op, "swap_last_race"))
+        return swap_last_race(p, a);
+    if (!strcmp(op, "swap_race"))
+        return swap_race(p, a, b);
+    if (!strcmp(op, "chdir_race"))
+        return chdir_race(p, a);
+    if (!strcmp(op, "create_rdonly")) /* flock FILE: O_RDONLY|O_CREAT */
+        return opened(open(p, O_RDONLY | O_CREAT, 0644));
     if (!strcmp(op, "fd_view"))
         return fd_view(p, a);
     if (!strcmp(op, "deep_cwd"))

@@ -184,14 +184,15 @@ one owner_fchownat_self '$CALLS fchownat_self a.txt' '*:ok'
 check_owner_chown_self() { private_old; }
 check_owner_fchownat_self() { private_old; }
 
-# 14. A full descriptor table makes the cheap check fail (EMFILE): that is
-#     no proof that no symlink is on the way, so cowlink classifies the path
-#     (no descriptor needed) and, unable to make a copy, refuses.
+# 14. A full descriptor table: a link to a store file cannot be made
+#     private (the plain call's error, else EMFILE); a name below a link to
+#     a store directory cannot be placed (its directory cannot be opened):
+#     refused, never passed.
 add emfile_truncate emfile_chmod emfile_mkdir_below emfile_unlink_below
 one emfile_truncate '$CALLS emfile truncate a.txt 1' 'nobody:EACCES root-ro:EROFS root-rw:EMFILE'
 one emfile_chmod '$CALLS emfile chmod a.txt 777' 'nobody:EPERM root-ro:EROFS root-rw:EMFILE'
-one emfile_mkdir_below '$CALLS emfile mkdir pkgdir/d' "$REFUSED"
-one emfile_unlink_below '$CALLS emfile unlink pkgdir/a.txt' "$REFUSED"
+one emfile_mkdir_below '$CALLS emfile mkdir pkgdir/d' "$UNKNOWN"
+one emfile_unlink_below '$CALLS emfile unlink pkgdir/a.txt' "$UNKNOWN"
 check_emfile_truncate() { is_link a.txt; }
 check_emfile_chmod() { is_link a.txt; }
 
@@ -258,17 +259,12 @@ MODES_locked_ancestor_chmod=root-rw
 MODES_locked_ancestor_utimes=root-rw
 
 # 20. Configuration: an empty COWLINK_STORE counts as unset, as the cowlink
-#     command reads it (NIX_STORE, else /nix/store), never as "no store";
-#     store directories past the 16th are ignored with one line.
+#     command reads it (NIX_STORE, else /nix/store), never as "no store".
 add empty_cowlink_store stores_past_16
 one empty_cowlink_store 'COWLINK_STORE= NIX_STORE=$STORE $CALLS append a.txt' '*:ok'
 check_empty_cowlink_store() { is_private a.txt && content a.txt $'oldx'; }
-one stores_past_16 'COWLINK_STORE=$STORE$(printf ":/nonexistent/s%s" $(seq 17)) $CALLS append a.txt' '*:ok'
-BITES_stores_past_16=no # the old library said it once per directory
-check_stores_past_16() {
-    is_private a.txt && [ "$(grep -c 'at most 16' "$T/stderr")" = 1 ] ||
-        { echo "  stderr: $(cat "$T/stderr")"; return 1; }
-}
+# Every store directory counts, however many (the 17th was ignored).
+one stores_past_16 'COWLINK_STORE=$(printf "/nonexistent/s%s:" $(seq 16))$STORE $CALLS append pkgdir/a.txt' "$REFUSED"
 
 # 21. The mkstemp family creates a name: below a link to a store directory
 #     it is refused like any create (sed -i through such a link).
@@ -448,3 +444,71 @@ add child_addchdir_limit
 one child_addchdir_limit '$CALLS child addchdir pkgdir/a.txt'
 MODES_child_addchdir_limit='root-ro nobody'
 BITES_child_addchdir_limit=no
+
+# 28. Names cowlink cannot turn into a path are placed by descriptor
+#     (issue 26): a name it cannot place is refused, never passed.
+# deep_dirs DIR: 25 directories of 200 characters below the store's DIR
+# (deeper than PATH_MAX), a file f at the bottom, sealed as Nix leaves
+# them (seal's find -exec cannot name them).
+deep_dirs() {
+    local n
+    n=$(printf 'd%.0s' $(seq 200))
+    (mkdir -p "$STORE_SRC/$1" && cd "$STORE_SRC/$1" &&
+        for _ in $(seq 25); do mkdir "$n" && cd "$n" || exit 1; done &&
+        printf old >f && chmod 0444 f &&
+        for _ in $(seq 25); do cd .. && chmod 0555 "$n" || exit 1; done)
+}
+# With the outputs known, a relative name padded past 4 KB (its absolute
+# path is longer than PATH_MAX) to a foreign store file.
+own_case long_relative_name '$CALLS append "$(printf "./%.0s" $(seq 2029))$(realpath --relative-to=. "$STORE")/pkg/a.txt"' "$REFUSED"
+# rm -rf and chmod -R (fts: names relative to descriptors) of a store path
+# deeper than PATH_MAX.
+own_case rm_rf_deep 'rm -rf $STORE/pkg/deep 2>/dev/null; echo $?' '*:1'
+own_case chmod_r_deep 'chmod -R u+w $STORE/pkg/deep 2>/dev/null; echo $?' '*:1'
+setup_rm_rf_deep() { own && deep_dirs pkg/deep; }
+setup_chmod_r_deep() { own && deep_dirs pkg/deep; }
+# Outputs unknown: a working directory reached through a link to a store
+# directory, then deeper than PATH_MAX.
+add deep_cwd_mkdir deep_cwd_append
+for c in mkdir:x append:f; do
+    eval "setup_deep_cwd_${c%%:*}() { base && deep_dirs pkg/deep; }"
+    eval "CALL_deep_cwd_${c%%:*}='\$CALLS deep_in pkgdir/deep ${c%%:*} ${c#*:}'"
+    eval "WANT_deep_cwd_${c%%:*}=\$REFUSED"
+done
+# A relative name with ".." from a store working directory (the kernel's
+# walk, not a string, says where it lands).
+add cwd_dotdot_mkdir
+one cwd_dotdot_mkdir 'cd pkgdir && $CALLS mkdir sub/../x' "$REFUSED"
+# AT_FDCWD with AT_EMPTY_PATH: the working directory itself.
+add cwd_empty_fchownat cwd_empty_utimensat
+one cwd_empty_fchownat 'cd pkgdir && $CALLS cwd_empty fchownat' "$NOT_OWNER"
+one cwd_empty_utimensat 'cd pkgdir && $CALLS cwd_empty utimensat' "$NOT_OWNER"
+# A thread learns the working directory's class while another changes it
+# to a store directory: the class learnt is not kept for the new one.
+add chdir_race
+one chdir_race '$CALLS chdir_race pkgdir ro' "$REFUSED"
+# ro: read-only, outside the store: the old library's longest look
+setup_chdir_race() { base && store_file pkg/probe p && mkdir -p "$W/ro" && touch "$W/ro/probe" && chmod 0555 "$W/ro"; }
+# open(existing, O_RDONLY|O_CREAT), as flock FILE does: nothing is
+# created or written, so it is not refused.
+own_case flock_store_file '$CALLS create_rdonly $STORE/pkg/a.txt'
+own_case flock_program 'flock $STORE/pkg/a.txt true; echo $?' '*:0'
+add flock_below_dirlink
+one flock_below_dirlink '$CALLS create_rdonly pkgdir/a.txt'
+BITES_flock_store_file=no BITES_flock_program=no BITES_flock_below_dirlink=no
+# A directory exchanged with a link to a store directory while a program
+# appends below it, changes a mode, truncates, makes directories there:
+# the call is made on the directory cowlink looked at (the *at form on its
+# descriptor, or /proc/self/fd/N/NAME), so the exchange cannot redirect
+# it into the store.
+add swap_race
+setup_swap_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt"; }
+CALL_swap_race='$CALLS swap_race d pkgdir a.txt'
+WANT_swap_race='*:done'
+# A file exchanged with a link to a store file while a program appends to
+# it: the open is made with O_NOFOLLOW where cowlink saw no link, and a
+# link found there then is placed again (made private).
+add swap_last_race
+setup_swap_last_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt" && ln -s "$STORE/pkg/a.txt" "$W/d/l"; }
+CALL_swap_last_race='$CALLS swap_last_race d/a.txt d/l'
+WANT_swap_last_race='*:done'

@@ -14,6 +14,13 @@
 # the call prints something else) in at least one mode, unless BITES_NAME=no
 # says it holds cowlink to the plain call's result.  MODES_NAME limits modes.
 #
+# A few cases also run as root on a writable overlay store whose layers are
+# two other file systems (mode root-overlay, answers as root-rw's): its
+# files show a layer's device, not the store's.
+# Then every case runs once more where openat2 answers ENOSYS (a seccomp
+# filter, no-openat2.c), as on older kernels and in some sandboxes: the
+# answers must be the same.
+#
 #   bash tests/store/run.sh BUILD_DIR [CASE...]
 set -uo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
@@ -21,8 +28,10 @@ shift || true
 ONLY=" $* "
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../integration/lib.sh"
-cc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$BIN/calls" "$HERE/calls.c" || exit 1
+cc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$BIN/calls" "$HERE/calls.c" -lpthread || exit 1
+cc -O1 -g -Wall -Wextra -Werror -o "$BIN/no-openat2" "$HERE/no-openat2.c" || exit 1
 CALLS=$BIN/calls
+VARIANT= # no-openat2: every call runs under the filter
 ALIAS=$T/alias # the store again, under another path (a bind mount)
 mkdir -p "$ALIAS"
 . "$HERE/cases.sh"
@@ -39,25 +48,53 @@ fi
 
 passed=0 failed=0
 declare -A bit
-pass() { passed=$((passed + 1)); echo "PASS $MODE $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $MODE $1${2:+: $2}"; }
+pass() { passed=$((passed + 1)); echo "PASS $MODE${VARIANT:+ $VARIANT} $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $MODE${VARIANT:+ $VARIANT} $1${2:+: $2}"; }
 wanted() { [ "$ONLY" = "  " ] || [[ $ONLY == *" $1 "* ]]; }
 
 want_in_mode() { # WANT: the word for this mode, or for *
-    local w
+    local w mode=${MODE/root-overlay/root-rw}
     for w in $1; do
-        case $w in "$MODE":* | "*":*) echo "${w#*:}"; return ;; esac
+        case $w in "$mode":* | "*":*) echo "${w#*:}"; return ;; esac
     done
+}
+
+# The overlay store: the fixture, once sealed, becomes the lower layer (a
+# tmpfs), the upper layer another tmpfs, the overlay mounted where the
+# programs see the store; its merged view is what must not change.
+OVERLAY_CASES="fd_fchmod fd_fchown fd_futimens fd_futimens_now fd_fsetxattr fd_setflags
+    outputs_other_fd below_dirlink_trunc below_dirlink_mkdir inside_via_dirlink
+    at_dirlink_mkdir cwd_dirlink_create cwd_empty_fchownat setxattr"
+OV=$T/overlay
+overlay_up() {
+    mkdir -p "$OV/lower" "$OV/upper" && mount -t tmpfs none "$OV/lower" &&
+        mount -t tmpfs none "$OV/upper" && cp -a "$STORE_SRC/." "$OV/lower/" &&
+        mkdir "$OV/upper/data" "$OV/upper/work" && mount -t overlay overlay \
+        -o "lowerdir=$OV/lower,upperdir=$OV/upper/data,workdir=$OV/upper/work" "$T/store"
+}
+overlay_down() {
+    local m
+    for m in "$T/store" "$OV/lower" "$OV/upper"; do ! mountpoint -q "$m" || umount "$m"; done
+}
+eval "files_$(declare -f seal)"
+seal() { files_seal && { [ "$MODE" != root-overlay ] || overlay_up; }; }
+eval "files_$(declare -f store_sum)"
+store_sum() {
+    if [ "$MODE" = root-overlay ]; then STORE_SRC=$T/store files_store_sum; else files_store_sum; fi
 }
 
 # teardown_NAME, if defined, undoes what setup_NAME did outside the files
 # (a mount), after each run of the case, whatever the case's result.
-teardown() { ! declare -F "teardown_$1" >/dev/null || "teardown_$1"; }
+teardown() {
+    ! declare -F "teardown_$1" >/dev/null || "teardown_$1"
+    [ "$MODE" != root-overlay ] || overlay_down
+}
 
 run_case() {
     local name=$1 call modes want before without with changed
     eval "call=\$CALL_$name modes=\${MODES_$name:-all} want=\${WANT_$name:-}"
     [ "$modes" = all ] || [[ " $modes " == *" $MODE "* ]] || return 0
+    [ -z "$VARIANT" ] || call="\"\$BIN/$VARIANT\" bash -c $(printf %q "$call")"
 
     fresh && "setup_$name" && seal
     before=$(store_sum)
@@ -92,15 +129,23 @@ verdict() {
 }
 
 modes_run=0
-for mode in root-rw root-ro nobody; do
-    enter_mode "$mode" || continue
-    modes_run=$((modes_run + 1))
-    [ "$mode" = nobody ] || mount --bind "$STORE" "$ALIAS" 2>/dev/null
-    export STORE CALLS ALIAS
-    for name in $CASES; do
-        wanted "$name" && run_case "$name"
+for VARIANT in "" no-openat2; do
+    for mode in root-rw root-ro nobody root-overlay; do
+        cases=$CASES
+        if [ $mode = root-overlay ]; then
+            [ -z "$VARIANT" ] && enter_mode root-rw || continue
+            MODE=$mode STORE=$T/store cases=$OVERLAY_CASES
+        else
+            enter_mode "$mode" || continue
+            [ -n "$VARIANT" ] || modes_run=$((modes_run + 1))
+            [ "$mode" = nobody ] || mount --bind "$STORE" "$ALIAS" 2>/dev/null
+        fi
+        export STORE CALLS ALIAS BIN
+        for name in $cases; do
+            wanted "$name" && run_case "$name"
+        done
+        mountpoint -q "$ALIAS" && umount "$ALIAS"
     done
-    mountpoint -q "$ALIAS" && umount "$ALIAS"
 done
 # With every mode run, a case that never bit tests nothing.
 if [ $modes_run = 3 ]; then

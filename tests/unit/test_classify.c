@@ -133,33 +133,6 @@ static void link_to_a_store_directory(void **state)
     assert_int_equal(kind_of("work/s/", 0, &l), COW_INSIDE);
 }
 
-static void the_cheap_check(void **state)
-{
-    (void)state;
-    put_link(at("store/pkg"), "work/pkgdir");
-    put_link(at("store/pkg/a.rlib"), "work/abs");
-    assert_false(cow_has_links(AT_FDCWD, at("work"), 1));
-    assert_false(cow_has_links(AT_FDCWD, at("work/nothing"), 1));
-    assert_false(cow_has_links(AT_FDCWD, at("work/abs"), 0));
-    assert_true(cow_has_links(AT_FDCWD, at("work/abs"), 1));
-    assert_true(cow_has_links(AT_FDCWD, at("work/pkgdir/a.rlib"), 0));
-    assert_true(cow_has_links(AT_FDCWD, at("work/pkgdir/new"), 0));
-}
-
-/* A store file open by descriptor; an ordinary file costs one fstat. */
-static void descriptors(void **state)
-{
-    char target[PATH_MAX];
-    int in = open(at("store/pkg/a.rlib"), O_RDONLY), out = open(at("work"), O_RDONLY);
-    (void)state;
-    assert_int_equal(cow_fd_in_store(in, target), 1);
-    assert_string_equal(target, at("store/pkg/a.rlib"));
-    assert_int_equal(cow_fd_in_store(out, target), 0);
-    assert_int_equal(cow_fd_in_store(-1, target), 0);
-    close(in);
-    close(out);
-}
-
 static void loop_is_not_a_store_link(void **state)
 {
     struct cow_link l;
@@ -297,8 +270,6 @@ int main(void)
         cmocka_unit_test(link_inside_the_store_is_inside),
         cmocka_unit_test(store_path_named_directly_is_store),
         cmocka_unit_test(link_to_a_store_directory),
-        cmocka_unit_test(the_cheap_check),
-        cmocka_unit_test(descriptors),
         cmocka_unit_test(loop_is_not_a_store_link),
         cmocka_unit_test(dangling_store_link),
         cmocka_unit_test(dangling_below_missing_dir),
