@@ -249,12 +249,11 @@ static void dir_part(const char *path, char out[PATH_MAX])
     out[len] = 0;
 }
 
-/* A store entry named directly: the caller's business, unless the build's
-   own outputs are known (COWLINK_OUTPUTS), and then it is not one of them
-   (cow_in_store leaves them out). */
+/* A store entry named directly: refused unless it is one of the build's
+   outputs (cow_in_store leaves them out). */
 static int direct_kind(void)
 {
-    return cow_outputs_set() ? COW_STORE : COW_PLAIN;
+    return COW_STORE;
 }
 
 /* The store entry a path names as a whole (a directory, a trailing slash,

@@ -42,7 +42,7 @@ static struct {
     dev_t *dev;              /* the store directory's identity, */
     ino_t *ino;              /* to know it under another path */
     char log[PATH_MAX];
-    int outputs_set, noutputs, outputs_dropped;
+    int noutputs, outputs_dropped;
     const char *outputs_from; /* where they came from; NULL: none known */
     char outputs_list[MAX_OUTPUTS * PATH_MAX]; /* as written, ':' between */
     /* each output as written and under the canonical store directory */
@@ -541,7 +541,6 @@ static void read_outputs(const char *list)
 {
     const char *p = list, *colon;
 
-    cfg.outputs_set = 1;
     for (;;) {
         colon = strchr(p, ':');
         add_output(p, colon ? (size_t)(colon - p) : strlen(p));
@@ -592,7 +591,6 @@ static void read_config(void)
         read_outputs(v);
         cfg.outputs_from = "COWLINK_OUTPUTS";
     } else { /* fail closed: no outputs known, the whole store protected */
-        cfg.outputs_set = 1;
         cfg.outputs_from = cow_outputs_from_nix(add_output);
     }
     for (int i = 0, len = 0; i < cfg.noutputs; i++) { /* for children.c */
@@ -770,12 +768,6 @@ int cow_output_ids(dev_t dev[], ino_t ino[])
         ino[n] = ok ? st.st_ino : 0;
     }
     return cfg.noutputs;
-}
-
-int cow_outputs_set(void)
-{
-    ensure_config();
-    return cfg.outputs_set;
 }
 
 const char *cow_outputs_list(void)

@@ -48,7 +48,6 @@ int cow_logging(void);             /* events go somewhere */
 int cow_verbose(void);
 const char *cow_log_path(void);    /* NULL when COWLINK_LOG is unset */
 int cow_in_store(const char *canonical_path); /* the build's outputs are not */
-int cow_outputs_set(void);         /* the build's outputs are known, or none is */
 const char *cow_outputs_list(void); /* them, colon-separated; NULL: none known */
 const char *cow_outputs_origin(void); /* where they came from; NULL: none known */
 
@@ -79,8 +78,6 @@ enum cow_kind {
     COW_STORE,   /* a store entry named directly while the build's own
                     outputs are known (COWLINK_OUTPUTS), and not one of
                     them: writes are refused */
-    COW_BELOW,   /* a name relative to a read-only store directory (open by
-                    descriptor, or the working directory): refused */
 };
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */

@@ -262,7 +262,6 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
 static int place_and_check(const char *op, int dirfd, const char *path, int how,
                            mode_t create_mode, struct cow_place *pl);
 
-#define THROUGH_DIR_FD "it lies in a read-only store directory, open by descriptor or as the working directory"
 #define OUTSIDE_OUTPUTS "it lies in the store, outside the build's own outputs (COWLINK_OUTPUTS)"
 
 /* O_CREAT without a write, on a name that exists (flock FILE, or any
@@ -368,9 +367,6 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
     case COW_INSIDE:
         err = refuse(op, path, how, &pl->link,
                      "it lies in the store, reached through a symlink that cannot be made private");
-        break;
-    case COW_BELOW:
-        err = refuse(op, path, how, &pl->link, THROUGH_DIR_FD);
         break;
     default:
         err = refuse(op, path, how, &pl->link,

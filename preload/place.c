@@ -76,8 +76,6 @@ struct output_ids {
 
 static int is_output(struct output_ids *o, dev_t dev, ino_t ino)
 {
-    if (!cow_outputs_set())
-        return 0;
     if (o->n < 0)
         o->n = cow_output_ids(o->dev, o->ino);
     for (int i = 0; i < o->n; i++)
@@ -220,8 +218,8 @@ static int dir_class(int fd)
 /* Open, as O_PATH, the directory (start, path) names, following symlinks
    component by component as the kernel does (at most MAX_HOPS), for
    kernels and sandboxes without openat2, and for names with symlinks on
-   the way.  *linked: a symlink was followed.  -1 with errno on failure. */
-static int walk(int start, const char *path, int *linked)
+   the way.  -1 with errno on failure. */
+static int walk(int start, const char *path)
 {
     char rest[2 * PATH_MAX], link[PATH_MAX], part[NAME_MAX + 1];
     const char *p, *end;
@@ -270,7 +268,6 @@ static int walk(int start, const char *path, int *linked)
                     memcpy(rest, link, (size_t)got);
                     rest[got] = '/';
                     p = rest;
-                    *linked = 1;
                 }
                 continue;
             }
@@ -296,34 +293,24 @@ static int walk(int start, const char *path, int *linked)
 
 /* Open the directory (dirfd, path) names: openat2 without symlinks, else
    the walk.  -1 with errno. */
-static int open_dir(int dirfd, const char *path, int *linked)
+static int open_dir(int dirfd, const char *path)
 {
     int fd = sys_open_no_symlinks(dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
     if (fd >= 0 || errno == ENOENT || errno == ENOTDIR || errno == EACCES ||
         errno == ENAMETOOLONG || errno == EMFILE || errno == ENFILE || errno == ENOMEM)
         return fd; /* met before any symlink, or no walk can do better */
-    return walk(dirfd, path, linked);
+    return walk(dirfd, path);
 }
 
 /* The policy once the directory holding a name has a class: a name in a
-   store is refused when the build's outputs are known, when it was
-   reached through a symlink, or when it is relative to a read-only store
-   directory (open by descriptor, or the working directory); named
-   directly by an absolute path it is the caller's business. */
-static int decide(int class, int linked, const char *path)
+   store outside the build's outputs is refused, however it was reached
+   (the outputs are always decided: config.c, outputs.c). */
+static int decide(int class)
 {
     if (class == COW_DIR_PLAIN)
         return COW_PLAIN;
-    if (class == COW_DIR_UNKNOWN)
-        return COW_UNKNOWN;
-    if (cow_outputs_set())
-        return COW_STORE;
-    if (linked)
-        return COW_INSIDE;
-    if (path[0] == '/')
-        return COW_PLAIN;
-    return class == COW_DIR_STORE_RO ? COW_BELOW : COW_PLAIN;
+    return class == COW_DIR_UNKNOWN ? COW_UNKNOWN : COW_STORE;
 }
 
 /* The name, for messages: where the directory's descriptor is, plus the
@@ -410,7 +397,7 @@ static int output_here(int dir, const char *name)
 {
     struct cow_stat sx;
 
-    return cow_outputs_set() && sys_statx(dir, "", AT_EMPTY_PATH, &sx) == 0 &&
+    return sys_statx(dir, "", AT_EMPTY_PATH, &sx) == 0 &&
            cow_output_named(dev_of(&sx), sx.ino, name);
 }
 
@@ -442,7 +429,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
 {
     char dir[PATH_MAX];
     struct cow_stat obj;
-    int follow = how & COW_FOLLOWS, linked = 0, whole, kind, class, far;
+    int follow = how & COW_FOLLOWS, whole, kind, class, far;
 
     pl->dir = dirfd;
     pl->own = 0;
@@ -479,7 +466,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         /* a symlink on the way now, or no openat2: placed in full */
     }
     if (dir[0]) {
-        pl->dir = open_dir(dirfd, dir, &linked);
+        pl->dir = open_dir(dirfd, dir);
         if (pl->dir < 0) {
             kind = fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;
             if (kind == COW_UNKNOWN && (errno == EMFILE || errno == ENFILE) &&
@@ -522,7 +509,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         class = class_on(pl->dir, obj.mnt_id);
     else
         class = dir_class(pl->dir);
-    kind = decide(class, linked, path);
+    kind = decide(class);
     pl->nofollow = follow && !whole;
     if (kind != COW_PLAIN) {
         struct stat st;
