@@ -67,37 +67,6 @@ void cow_say(const char *first, ...)
     errno = saved;
 }
 
-/* Is the directory open as fd a store directory or inside one?  Walked up
-   by "..", each compared by identity with the store directories; then,
-   for a store seen under another path (a bind mount) and for the build's
-   own outputs, what its name says (cow_fd_in_store).  A walk that cannot
-   finish answers yes. */
-static int dir_in_store(int fd)
-{
-    struct stat st, up;
-    char target[PATH_MAX];
-    int cur = sys_openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0), parent, below = 1;
-
-    for (int depth = 0; cur >= 0 && depth < PATH_MAX / 2; depth++) {
-        if (sys_fstat(cur, &st) < 0 || cow_store_root(st.st_dev, st.st_ino))
-            break;
-        parent = sys_openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-        sys_close(cur);
-        cur = parent;
-        if (cur < 0 || sys_fstat(cur, &up) < 0)
-            break;
-        if (up.st_dev == st.st_dev && up.st_ino == st.st_ino) {
-            below = 0; /* the root, and no store on the way */
-            break;
-        }
-    }
-    if (cur >= 0)
-        sys_close(cur);
-    if (below && cow_outputs_list() && cow_fd_in_store(fd, target) == 0)
-        return 0; /* in one of the build's own outputs */
-    return below || cow_fd_in_store(fd, target) != 0;
-}
-
 /* A log name that is a link (/dev/stderr is one) is followed only to a
    file that exists, and outside the store: it is looked at by descriptor,
    then that very file is opened again through /proc. */
@@ -135,7 +104,7 @@ static void append_to_log(const char *file, const struct line *l)
     dirfd = sys_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
     if (dirfd < 0)
         return;
-    if (dir_in_store(dirfd))
+    if (cow_dir_class(dirfd) != COW_DIR_PLAIN) /* placed as any name is */
         errno = EROFS;
     else if ((fd = sys_openat(dirfd, name,
                               O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
