@@ -153,7 +153,7 @@ fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ipreload \
 		-o $(BUILD)/fuzz/classify tests/fuzz/classify_fuzz.c preload/classify.c preload/config.c preload/log.c \
-		preload/outputs.c preload/signals.c
+		preload/outputs.c preload/signals.c preload/place.c
 	@bash tests/fuzz/run.sh $(BUILD) $(FUZZ_TIME)
 
 # A new Debian 12 chroot per order, ../shared beside the clone, timed (root):
