@@ -71,10 +71,9 @@ ln -s ../zstd/target.tar.zst "$T/store/zstd2/target.tar.zst.prev"
 # Two links into the store that point at each other (a loop).
 ln -s loop-b "$T/store/loop-a"
 ln -s loop-a "$T/store/loop-b"
-# Outputs in the store, for structured attributes (writable: the builder's).
-mkdir -p "$T/store/sa"
 chmod -R a-w "$T/store"
-chmod u+w "$T/store/sa"
+# The store directory takes new outputs, as Nix's (1775) does.
+chmod u+w "$T/store"
 
 # One derivation: every phase records LD_PRELOAD; no sources.
 build() { # name, then VAR=value... for the derivation
@@ -282,12 +281,14 @@ lib=$T/cowlink/lib/libcowlink.so
 
 # Structured attributes (nixpkgs' __structuredAttrs, or
 # config.structuredAttrsByDefault): `outputs` is an associative array, and
-# the library must leave every output alone, $man included.
+# the library must leave every output alone, $man included.  Outputs are
+# entries of the store directory itself, as Nix makes them (the library
+# knows a missing output by its directory and name).
 sa=$T/store/sa
-build structured cowlinkInherit=1 ATTRS_SH="declare -A outputs=([out]=$sa/out [man]=$sa/man)" \
+build structured cowlinkInherit=1 ATTRS_SH="declare -A outputs=([out]=$sa-out [man]=$sa-man)" \
     postInstall='mkdir -p $out $man/share/man/man1 && echo page >$man/share/man/man1/nixapp.1' || true
-check "structured attributes: COWLINK_OUTPUTS names every output" grep -qx "$sa/out:$sa/man\|$sa/man:$sa/out" "$T/structured/outputs"
-check "... and the install phase writes \$man" test -f "$sa/man/share/man/man1/nixapp.1"
+check "structured attributes: COWLINK_OUTPUTS names every output" grep -qx "$sa-out:$sa-man\|$sa-man:$sa-out" "$T/structured/outputs"
+check "... and the install phase writes \$man" test -f "$sa-man/share/man/man1/nixapp.1"
 
 # A phase list of the derivation's own, without cowlink's phases, and
 # phases run by hand (nix develop): the library is on wherever cargo runs
