@@ -401,6 +401,32 @@ static int output_here(int dir, const char *name)
            cow_output_named(dev_of(&sx), sx.ino, name);
 }
 
+/* A link that leads outside the store is opened where its text leads,
+   unless that is not what the kernel opens: a link in /proc (/dev/stdout,
+   /dev/fd/N, a process substitution's /dev/fd/63) stands for an object
+   its text cannot name ("pipe:[N]", a deleted file).  The kernel's own
+   follow, as O_PATH, is compared by identity with the text's end; where
+   they differ the object decides, and the call goes through the link.
+   -1: they agree, or the kernel cannot follow it either. */
+static int by_object(struct cow_place *pl, int dirfd, const char *path)
+{
+    struct stat obj, text;
+    char target[PATH_MAX];
+    int fd = sys_openat(dirfd, path, O_PATH | O_CLOEXEC, 0), in;
+
+    if (fd < 0)
+        return -1;
+    if (sys_fstat(fd, &obj) == 0 && sys_fstatat(AT_FDCWD, pl->link.target, &text, 0) == 0 &&
+        obj.st_dev == text.st_dev && obj.st_ino == text.st_ino) {
+        sys_close(fd);
+        return -1;
+    }
+    in = cow_fd_in_store(fd, target);
+    sys_close(fd);
+    pl->nofollow = 0;
+    return in == 0 ? COW_PLAIN : in > 0 ? COW_INSIDE : COW_UNKNOWN;
+}
+
 /* Split path into its directory part (in dir) and last component (in
    pl->name_buf); 1 when the name is a directory as a whole (a trailing
    slash, ".", ".."): then dir is the whole path. */
@@ -494,6 +520,8 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
             pl->nofollow = follow && !pl->link.followed;
             return kind;
         }
+        if ((kind = by_object(pl, dirfd, path)) >= 0)
+            return kind;
         /* A link that leads outside the store: the call is made on where
            it leads, placed in turn (canonical: no link on the way), not
            through the link, which could lead elsewhere by then. */

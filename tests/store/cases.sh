@@ -512,3 +512,12 @@ add swap_last_race
 setup_swap_last_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt" && ln -s "$STORE/pkg/a.txt" "$W/d/l"; }
 CALL_swap_last_race='$CALLS swap_last_race d/a.txt d/l'
 WANT_swap_last_race='*:done'
+
+# 29. Links in /proc stand for objects their text cannot name (a pipe's
+#     reads "pipe:[N]"): /dev/stdin on a pipe, a process substitution's
+#     /dev/fd/63.  The call goes through the link, as without cowlink
+#     (the placement once opened where the text led, and failed).
+add proc_link_stdin proc_link_subst
+one proc_link_stdin 'echo x | $CALLS append /dev/stdin' '*:ok'
+one proc_link_subst 'bash -c "echo x > >(cat >/dev/null) && echo ok"' '*:ok'
+BITES_proc_link_stdin=no BITES_proc_link_subst=no
