@@ -36,6 +36,8 @@ enum {
     COW_AT = 8192,      /* the call is made on the placed name (the *at form
                            on cowlink's descriptor of its directory) */
     COW_TARGET = 16384, /* placing where a link leads: no link may be there */
+    COW_RESOLVE = 32768, /* the caller can make its open with openat2 and
+                            RESOLVE_NO_SYMLINKS, by its own name */
 };
 #define COW_FAILS(err) ((err) << 16) /* the call fails with err anyway */
 #define COW_FAILED(how) ((how) >> 16)
@@ -105,6 +107,9 @@ struct cow_place {
     char name_buf[NAME_MAX + 1];
     int missing;      /* the name does not exist */
     int nofollow;     /* no link was there: an open on it adds O_NOFOLLOW */
+    int resolve;      /* far from any store, asked with COW_RESOLVE: the open
+                         is made by the caller's own name, with no symlink
+                         allowed on the way (the name looked at) */
     struct cow_link link; /* where it leads (a link), or its path: messages */
 };
 int cow_place(int dirfd, const char *path, int how, struct cow_place *pl);

@@ -141,19 +141,39 @@ static void *next_of(void **slot, const char *name)
 /* An open that may write, made on the placed name; BY_PATH: the caller
    makes it by its own path (nothing was opened to make it on).  Where
    cowlink saw no link, O_NOFOLLOW: a link put there meanwhile fails the
-   open (ELOOP), and the name is placed again. */
+   open (ELOOP), and the name is placed again.  A name far from any store
+   is opened by its own path with no symlink allowed on the way: where
+   openat2 refuses (a symlink, flags open() ignores, no openat2), it is
+   placed again and opened on cowlink's descriptor. */
 #define BY_PATH (-2)
+static int resolve_refused(int err)
+{
+    return err == ELOOP || err == EINVAL || err == EOVERFLOW || err == ENOSYS || err == EPERM ||
+           err == EXDEV || err == EAGAIN || err == E2BIG;
+}
+
 static int open_placed(const char *op, int dirfd, const char *path, int how, int f,
                        mode_t mode)
 {
+    static int no_openat2;
     struct cow_place at;
-    int r, again;
+    int r, again, resolve = __atomic_load_n(&no_openat2, __ATOMIC_RELAXED) ? 0 : COW_RESOLVE;
 
     for (int tries = 0;; tries++) {
-        int err = cow_before_write_at(op, dirfd, path, how | COW_AT, mode, &at);
+        int err = cow_before_write_at(op, dirfd, path, how | COW_AT | resolve, mode, &at);
         if (err) {
             errno = err;
             return -1;
+        }
+        if (at.resolve) {
+            r = sys_open_resolved(dirfd, path, f, mode);
+            cow_place_release(&at);
+            if (r >= 0 || !resolve_refused(errno))
+                return r;
+            if (errno == ENOSYS)
+                __atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
+            resolve = 0;
+            continue;
         }
         if (!at.own) {
             cow_place_release(&at);

@@ -268,7 +268,7 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
    open(O_RDONLY|O_CREAT)): the kernel creates and writes nothing. */
 static int creates_nothing(int how, int missing)
 {
-    return !missing && !(how & ~(COW_CREAT | COW_OPENS | COW_DIRECT | COW_AT));
+    return !missing && !(how & ~(COW_CREAT | COW_OPENS | COW_DIRECT | COW_AT | COW_RESOLVE));
 }
 
 /* Before a call that may write through (dirfd, path).  Returns 0 to go on

@@ -64,6 +64,29 @@ static inline int sys_open_no_symlinks(int dirfd, const char *path, int flags)
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
+/* The kernel's O_LARGEFILE, which open() adds on 64-bit systems and
+   openat2 does not (a file over 2 GiB would fail with EOVERFLOW).  0 where
+   not known here: such an open is then placed and made by openat. */
+#if __SIZEOF_LONG__ == 8 && (defined(__x86_64__) || defined(__riscv))
+#define KERNEL_O_LARGEFILE 0100000
+#elif __SIZEOF_LONG__ == 8 && defined(__aarch64__)
+#define KERNEL_O_LARGEFILE 0400000
+#else
+#define KERNEL_O_LARGEFILE 0
+#endif
+
+/* open(dirfd, path, flags, mode) as openat2 with RESOLVE_NO_SYMLINKS:
+   ELOOP where a symlink is on the way, EINVAL for flags or a mode open()
+   ignores.  The mode counts only with O_CREAT or O_TMPFILE, as for open. */
+static inline int sys_open_resolved(int dirfd, const char *path, int flags, mode_t mode)
+{
+    int creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+    struct open_how how = {.flags = (unsigned long long)(flags | KERNEL_O_LARGEFILE),
+                           .mode = creates ? mode & 07777 : 0,
+                           .resolve = RESOLVE_NO_SYMLINKS};
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
 /* statx (Linux 4.11) into the kernel's own layout, which has the mount
    id (STATX_MNT_ID, 5.8: in mask only when the kernel filled it) that
    older C libraries' struct statx leaves out. */
