@@ -337,6 +337,7 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
     int saved = errno, err = 0, kind, made;
 
     pl->own = 0;
+    pl->resolve = 0;
     pl->dir = dirfd;
     pl->name = "";
     if (!how || !cow_enabled())
@@ -490,8 +491,9 @@ int cow_fd_hides_write(int fd, unsigned mode, dev_t dev, ino_t ino)
     struct stat st;
     int dirfd, saved, hide;
 
-    if (!S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled() || !cow_store_device(dev) ||
-        !cow_view_name(fd, &dirfd, name))
+    /* A store on overlayfs shows its files with a layer's device. */
+    if (!S_ISREG(mode) || (mode & S_IWUSR) || !cow_enabled() ||
+        (!cow_store_device(dev) && !cow_stores_layered()) || !cow_view_name(fd, &dirfd, name))
         return 0;
     saved = errno;
     hide = sys_fstatat(dirfd, name, &st, 0) == 0 && st.st_dev == dev && st.st_ino == ino &&

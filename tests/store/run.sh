@@ -59,22 +59,23 @@ want_in_mode() { # WANT: the word for this mode, or for *
     done
 }
 
-# The overlay store: the fixture, once sealed, becomes the lower layer (a
-# tmpfs), the upper layer another tmpfs, the overlay mounted where the
-# programs see the store; its merged view is what must not change.
-OVERLAY_CASES="fd_fchmod fd_fchown fd_futimens fd_futimens_now fd_fsetxattr fd_setflags
-    outputs_other_fd below_dirlink_trunc below_dirlink_mkdir inside_via_dirlink
-    at_dirlink_mkdir cwd_dirlink_create cwd_empty_fchownat setxattr"
+# The overlay store: every case again, with the fixture written into a
+# tmpfs that becomes the lower layer once sealed, another tmpfs the upper
+# layer, the overlay mounted where the programs see the store; its merged
+# view is what must not change.  Its files show the lower layer's device,
+# not the store's, and the build directory is on another file system.
+# Not there: cases that bind-mount a store path before the store is
+# mounted, and handles (overlayfs has none without nfs_export).
+NOT_ON_OVERLAY=" bind_one_path bind_one_path_fd by_handle "
 OV=$T/overlay
 overlay_up() {
-    mkdir -p "$OV/lower" "$OV/upper" && mount -t tmpfs none "$OV/lower" &&
-        mount -t tmpfs none "$OV/upper" && cp -a "$STORE_SRC/." "$OV/lower/" &&
+    mkdir -p "$OV/upper" && mount -t tmpfs none "$OV/upper" &&
         mkdir "$OV/upper/data" "$OV/upper/work" && mount -t overlay overlay \
-        -o "lowerdir=$OV/lower,upperdir=$OV/upper/data,workdir=$OV/upper/work" "$T/store"
+        -o "lowerdir=$STORE_SRC,upperdir=$OV/upper/data,workdir=$OV/upper/work" "$T/store"
 }
 overlay_down() {
     local m
-    for m in "$T/store" "$OV/lower" "$OV/upper"; do ! mountpoint -q "$m" || umount "$m"; done
+    for m in "$T/store" "$OV/upper"; do ! mountpoint -q "$m" || umount "$m"; done
 }
 eval "files_$(declare -f seal)"
 seal() { files_seal && { [ "$MODE" != root-overlay ] || overlay_up; }; }
@@ -134,7 +135,9 @@ for VARIANT in "" no-openat2; do
         cases=$CASES
         if [ $mode = root-overlay ]; then
             [ -z "$VARIANT" ] && enter_mode root-rw || continue
-            MODE=$mode STORE=$T/store cases=$OVERLAY_CASES
+            MODE=$mode STORE=$T/store cases=
+            for name in $CASES; do [[ $NOT_ON_OVERLAY == *" $name "* ]] || cases+=" $name"; done
+            mkdir -p "$OV/lower" && mount -t tmpfs none "$OV/lower" && STORE_SRC=$OV/lower || continue
         else
             enter_mode "$mode" || continue
             [ -n "$VARIANT" ] || modes_run=$((modes_run + 1))
@@ -145,6 +148,9 @@ for VARIANT in "" no-openat2; do
             wanted "$name" && run_case "$name"
         done
         mountpoint -q "$ALIAS" && umount "$ALIAS"
+        if [ $mode = root-overlay ]; then
+            umount "$OV/lower" && STORE_SRC=$T/store-src
+        fi
     done
 done
 # With every mode run, a case that never bit tests nothing.
