@@ -153,28 +153,17 @@ static int class_on(int fd, unsigned long long mnt_id)
     return cow_dir_class(fd);
 }
 
-static int class_of(int fd, struct cow_stat sx);
-
 /* What the directory open as fd (AT_FDCWD: the working directory) is to
    cowlink: COW_DIR_* in cowlink.h.  One statx off a store's device. */
 int cow_dir_class(int fd)
 {
     struct cow_stat sx;
+    int verdict;
 
     if (cow_stores_unsure())
         return COW_DIR_UNKNOWN;
     if (sys_statx(fd, "", AT_EMPTY_PATH, &sx) < 0)
         return errno == EBADF ? COW_DIR_PLAIN : COW_DIR_UNKNOWN; /* EBADF: the call's too */
-    return class_of(fd, sx);
-}
-
-/* The same, with the directory's statx in hand. */
-static int class_of(int fd, struct cow_stat sx)
-{
-    int verdict;
-
-    if (cow_stores_unsure())
-        return COW_DIR_UNKNOWN;
     if (!is_dir(&sx) || !near_store(&sx))
         return COW_DIR_PLAIN; /* a relative name meets ENOTDIR */
     verdict = by_view(fd, &sx);
@@ -459,56 +448,6 @@ static int split(const char *path, char dir[PATH_MAX], struct cow_place *pl)
     return 0;
 }
 
-/* The name, in pl->dir, is in a directory of that class: the verdict,
-   and for a refusal what its message and error need. */
-static int placed(struct cow_place *pl, int class, int nofollow)
-{
-    int kind = decide(class);
-
-    pl->nofollow = nofollow;
-    if (kind != COW_PLAIN) {
-        struct stat st;
-        name_for_messages(pl);
-        pl->link.missing = pl->missing =
-            sys_fstatat(pl->dir, pl->name[0] ? pl->name : ".", &st, AT_SYMLINK_NOFOLLOW) < 0;
-        pl->link.at_dir = pl->dir;
-        pl->link.at_name = pl->name;
-    }
-    return kind;
-}
-
-/* A new name (mkdir, symlink, mknod, link's new name): only the directory
-   that would hold it matters, since a name there already fails the call
-   (EEXIST).  That directory is opened first, without symlinks, and its
-   own statx decides: one statx, where asking about the name first takes
-   two.  -1: not placed so (no directory part, a symlink on the way, no
-   openat2); the ordinary placement follows. */
-static int new_name(int dirfd, const char *path, struct cow_place *pl)
-{
-    char dir[PATH_MAX];
-    struct cow_stat sx;
-    int fd;
-
-    if (!path || !path[0] || split(path, dir, pl) != 0 || !dir[0])
-        return -1;
-    fd = sys_open_no_symlinks(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if (sys_statx(fd, "", AT_EMPTY_PATH, &sx) < 0) {
-        sys_close(fd);
-        return -1;
-    }
-    pl->dir = fd;
-    pl->own = 1;
-    if (!near_store(&sx))
-        return COW_PLAIN;
-    /* mkdir $out in a store directory is the build's own */
-    return placed(pl,
-                  cow_output_named(dev_of(&sx), sx.ino, pl->name) ? COW_DIR_PLAIN
-                                                                   : class_of(fd, sx),
-                  0);
-}
-
 /* Place (dirfd, path) for a call that does `how` (COW_* in cowlink.h):
    enum cow_kind, with pl->dir and pl->name where the name is.  The caller
    ends with cow_place_done. */
@@ -530,15 +469,14 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     pl->resolve = 0;
     if (!path)
         return COW_PLAIN; /* the kernel's EFAULT */
-    if ((how & COW_EXCL) && (how & COW_AT) && !follow && (kind = new_name(dirfd, path, pl)) >= 0)
-        return kind;
     far = far_from_store(dirfd, path, follow, pl, &obj);
     if (far == FAILS || !path[0] || (far == FAR && !(how & COW_AT)))
         return COW_PLAIN; /* an empty name fails in the kernel */
     far = far == FAR;
     if (far && (how & COW_RESOLVE)) {
-        /* the open, made with no symlink allowed on the way, opens the
-           name looked at: nothing to open for it */
+        /* An open, made by the caller's name with no symlink allowed on
+           the way (entries.c), opens the name looked at: nothing for it
+           to be made on. */
         pl->resolve = 1;
         return COW_PLAIN;
     }
@@ -607,7 +545,17 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         class = class_on(pl->dir, obj.mnt_id);
     else
         class = dir_class(pl->dir);
-    return placed(pl, class, follow && !whole);
+    kind = decide(class);
+    pl->nofollow = follow && !whole;
+    if (kind != COW_PLAIN) {
+        struct stat st;
+        name_for_messages(pl);
+        pl->link.missing = pl->missing =
+            sys_fstatat(pl->dir, pl->name[0] ? pl->name : ".", &st, AT_SYMLINK_NOFOLLOW) < 0;
+        pl->link.at_dir = pl->dir;
+        pl->link.at_name = pl->name;
+    }
+    return kind;
 }
 
 void cow_place_done(struct cow_place *pl)

@@ -166,7 +166,12 @@ static void bad_pointers(void **state)
 {
     (void)state;
     assert_int_equal(place(AT_FDCWD, NULL, COW_NAME), COW_PLAIN);
-    assert_int_equal(place(AT_FDCWD, (const char *)8, COW_NAME), COW_PLAIN);
+    /* every kind of call, made on the placed name or by the caller's own */
+    static const int hows[] = {COW_NAME, COW_NAME | COW_EXCL | COW_AT, COW_NAME | COW_EXISTS | COW_AT,
+                               COW_WRITE | COW_CREAT | COW_OPENS | COW_AT | COW_RESOLVE,
+                               COW_META | COW_WRITE | COW_AT};
+    for (size_t i = 0; i < sizeof hows / sizeof *hows; i++)
+        assert_int_equal(place(AT_FDCWD, (const char *)8, hows[i]), COW_PLAIN);
     assert_int_equal(place(AT_FDCWD, "", COW_NAME), COW_PLAIN);
     assert_int_equal(place(-1, "relative", COW_NAME), COW_PLAIN);
 }
