@@ -7,6 +7,8 @@
 # valgrind 3.19 does not know openat2, so under callgrind the calls that
 # write through a path (open for write, fopen w, chmod, rename) take the
 # fallback that kernels without openat2 take: their counts are that path's.
+# BEFORE=LIB: another build of the library (an earlier commit's) run in the
+# same rounds, alternated, in a column of its own.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../../build}
@@ -19,6 +21,8 @@ cc -O2 -o "$work/micro" "$here/micro.c"
 for r in $(seq "$rounds"); do
     "$work/micro" "$work" > "$work/without.$r"
     LD_PRELOAD=$lib COWLINK_STORE="$work/store" "$work/micro" "$work" > "$work/with.$r"
+    [ -z "${BEFORE:-}" ] ||
+        LD_PRELOAD=$BEFORE COWLINK_STORE="$work/store" "$work/micro" "$work" > "$work/before.$r"
 done
 
 # User-space instructions per call: callgrind's total for 11000 calls minus
@@ -36,6 +40,17 @@ command -v valgrind >/dev/null && counts=1
 
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 minmax() { sort -g | awk 'NR==1{mn=$1} {mx=$1} END {printf "%s-%s", mn, mx}'; }
+if [ -n "${BEFORE:-}" ]; then
+    echo "| call | without (ns) | before (ns) | with (ns) | overhead before | overhead with |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    cut -f1 "$work/without.1" | while IFS= read -r call; do
+        col() { for f in "$work"/$1.*; do grep -F "$call"$'\t' "$f" | cut -f2; done; }
+        awk -v c="$call" -v a="$(col without | median)" -v o="$(col before | median)" \
+            -v b="$(col with | median)" \
+            'BEGIN {printf "| %s | %.1f | %.1f | %.1f | %+.1f | %+.1f |\n", c, a, o, b, o - a, b - a}'
+    done
+    exit 0
+fi
 echo "| call | without (ns) | with (ns) | overhead (ns) | ratio | with: min-max | instructions without | with | added |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 cut -f1 "$work/without.1" | while IFS= read -r call; do
