@@ -70,7 +70,7 @@ integration: all
 # The store is never written: every way around the ordinary path, one call
 # each, and writes racing fork, posix_spawn, signal handlers.
 store-test: all
-	@bash tests/setup.sh attr
+	@bash tests/setup.sh attr sqlite3
 	bash tests/store/run.sh $(BUILD)
 	bash tests/store/races.sh $(BUILD)
 
