@@ -148,6 +148,8 @@ int cow_view_name(int fd, int *dirfd, char name[COW_NAME_KEPT]);
 
 /* hooks.c: the policies the entry points in entries.c apply */
 int cow_fopen_how(const char *mode);
+int cow_fopen_flags(const char *mode); /* open's flags, or -1 */
+const char *cow_fdopen_mode(int flags);
 int cow_chown_how(uid_t uid, gid_t gid);
 int cow_timespec_how(const struct timespec t[2]);
 int cow_timeval_how(const struct timeval t[2]);
@@ -158,6 +160,7 @@ int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
 void cow_place_release(struct cow_place *pl); /* cow_place_done, errno kept */
 #define COW_PROC_NAME (40 + NAME_MAX + 1)
 const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME]);
+const char *cow_proc_fd(int fd, char buf[COW_PROC_NAME]);
 int cow_before_fd(const char *op, int fd, int how);
 int cow_before_ioctl(int fd, unsigned long req);
 int cow_hides_write(int dirfd, const char *path, int follow, unsigned mode);

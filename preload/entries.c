@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/fs.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -102,20 +103,26 @@ static void *next_of(void **slot, const char *name)
     }
 
 /* The same, for calls libc has no *at form of: made on the placed name
-   all the same, through the kernel's link to cowlink's descriptor of its
-   directory (/proc/self/fd/N/NAME).  path must be a parameter. */
+   all the same, through the kernel's link to cowlink's descriptor of the
+   file (/proc/self/fd/N) or of its directory (/proc/self/fd/N/NAME).
+   path must be a parameter. */
 #define WRITES(ret, fail, name, params, args, dirfd, path, how, mode)         \
     ENTRY(ret, name, params)                                                  \
     {                                                                         \
         struct cow_place at;                                                  \
         char at_path[COW_PROC_NAME];                                          \
+        int obj, saved;                                                       \
         ret r;                                                                \
         NEXT(name, fail)                                                      \
-        PLACED(fail, #name, at, dirfd, path, (how) ? (how) | COW_AT : 0, mode); \
-        if (at.own && cow_proc_name(&at, at_path))                            \
-            path = at_path;                                                   \
+        if (!(how) || !cow_enabled())                                         \
+            return next args;                                                 \
+        CHECKED(fail, object_placed(#name, dirfd, &path, how, mode, &at, at_path, &obj)) \
         r = next args;                                                        \
+        saved = errno;                                                        \
+        if (obj >= 0)                                                         \
+            sys_close(obj);                                                   \
         cow_place_release(&at);                                               \
+        errno = saved;                                                        \
         return r;                                                             \
     }
 
@@ -187,6 +194,73 @@ static int open_placed(const char *op, int dirfd, const char *path, int how, int
     }
 }
 
+/* The file (at->dir, at->name) as O_PATH, with no symlink followed on
+   the way or at the end: openat2, else (no openat2) an openat with
+   O_NOFOLLOW on cowlink's descriptor of the directory and a look that it
+   is no link.  ELOOP: a link there. */
+static int open_object(const struct cow_place *at)
+{
+    struct stat st;
+    int fd = sys_open_resolved(at->dir, at->name, O_PATH | O_CLOEXEC, 0);
+
+    if (fd >= 0 || !at->own || (errno != ENOSYS && errno != EPERM))
+        return fd;
+    fd = sys_openat(at->dir, at->name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd >= 0 && (sys_fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
+        sys_close(fd);
+        errno = ELOOP;
+        return -1;
+    }
+    return fd;
+}
+
+/* A call with no *at form (chmod, truncate, setxattr, utime...) is made
+   through /proc on what cowlink placed.  One that follows its last
+   component is made on the file itself (/proc/self/fd/N), opened with no
+   symlink followed (open_object), so that neither a directory nor the
+   file exchanged for a link meanwhile can redirect it: a link found there
+   is placed again (a store link is then made private first).  Other calls
+   go through the directory's descriptor (/proc/self/fd/N/NAME); without
+   /proc, by the caller's path.  On 0, *path is what to call with and *obj
+   a descriptor to close after the call (or -1); at is released after the
+   call too. */
+static int object_placed(const char *op, int dirfd, const char **path, int how, mode_t mode,
+                         struct cow_place *at, char buf[COW_PROC_NAME], int *obj)
+{
+    int follows = how & COW_FOLLOWS, shortcut = follows ? COW_RESOLVE : 0, err;
+
+    *obj = -1;
+    for (int tries = 0;; tries++) {
+        err = cow_before_write_at(op, dirfd, *path, how | COW_AT | shortcut, mode, at);
+        if (err)
+            return err;
+        if (!follows || !(at->resolve || (at->own && at->nofollow)))
+            break; /* a link was seen (made private, or placed where it
+                      leads), or a directory as a whole: as placed */
+        if ((*obj = open_object(at)) >= 0) {
+            if (cow_proc_fd(*obj, buf)) {
+                *path = buf;
+                return 0;
+            }
+            sys_close(*obj);
+            *obj = -1;
+            break; /* no /proc */
+        }
+        err = errno;
+        cow_place_release(at);
+        if (err == ELOOP && tries < 8)
+            continue; /* a link there now: placed again */
+        if (at->resolve && resolve_refused(err) && err != ELOOP) {
+            shortcut = 0; /* no openat2: placed in full, on the directory */
+            continue;
+        }
+        return err; /* ENOENT, EACCES, ELOOP...: the call meets it too */
+    }
+    if (at->own && cow_proc_name(at, buf))
+        *path = buf;
+    return 0;
+}
+
 /* The open family, whose mode argument exists only with O_CREAT or
    O_TMPFILE.  The flags parameter must be named f.  A file created through
    a dangling link gets the caller's mode once the caller has opened it.
@@ -232,21 +306,52 @@ static int open_placed(const char *op, int dirfd, const char *path, int how, int
         return r;                                                             \
     }
 
-/* fopen: its stream's descriptor is remembered as an open's is; one that
-   may write is made on the placed name (/proc/self/fd/N/NAME). */
-#define FOPENS(name)                                                          \
+/* fopen: its stream's descriptor is remembered as an open's is.  One that
+   may write is opened as open is (on the placed name, following no link
+   cowlink did not see) and the stream made on that descriptor; a mode
+   with ",ccs=", which fdopen does not take, goes by the placed name
+   (/proc/self/fd/N/NAME).  large: O_LARGEFILE for fopen64.  *by_path: the
+   caller opens it by its own name. */
+static FILE *fopen_placed(const char *op, const char *p, const char *m, int how, int large,
+                          int *by_path)
+{
+    int flags = cow_fopen_flags(m), saved;
+    int fd = open_placed(op, AT_FDCWD, p, how, flags | large, 0666);
+    FILE *s;
+
+    *by_path = fd == BY_PATH;
+    if (fd < 0)
+        return NULL;
+    cow_after_open(fd);
+    if (!(s = fdopen(fd, cow_fdopen_mode(flags)))) {
+        saved = errno;
+        sys_close(fd);
+        errno = saved;
+    }
+    return s;
+}
+
+#define FOPENS(name, large)                                                   \
     ENTRY(FILE *, name, (const char *p, const char *m))                       \
     {                                                                         \
         struct cow_place at;                                                  \
         char at_path[COW_PROC_NAME];                                          \
         const char *by = p;                                                   \
+        int by_path = 0;                                                      \
+        FILE *s;                                                              \
         NEXT(name, NULL)                                                      \
         int how = cow_fopen_how(m);                                           \
-        PLACED(NULL, #name, at, AT_FDCWD, p, how ? how | COW_AT : 0, 0666);   \
-        if (at.own && cow_proc_name(&at, at_path))                            \
-            by = at_path;                                                     \
-        FILE *s = next(by, m);                                                \
-        cow_place_release(&at);                                               \
+        if (how && cow_enabled() && !strchr(m, ',')) {                        \
+            s = fopen_placed(#name, p, m, how, large, &by_path);              \
+        } else {                                                              \
+            PLACED(NULL, #name, at, AT_FDCWD, p, how ? how | COW_AT : 0, 0666); \
+            if (at.own && cow_proc_name(&at, at_path))                        \
+                by = at_path;                                                 \
+            s = next(by, m);                                                  \
+            cow_place_release(&at);                                           \
+        }                                                                     \
+        if (by_path)                                                          \
+            s = next(p, m);                                                   \
         if (s)                                                                \
             cow_opened(AT_FDCWD, p, fileno(s), how);                          \
         return s;                                                             \
@@ -479,8 +584,8 @@ OPENS_FORTIFIED(__open_2,     (const char *p, int f),        (p, f),    AT_FDCWD
 OPENS_FORTIFIED(__open64_2,   (const char *p, int f),        (p, f),    AT_FDCWD, p)
 OPENS_FORTIFIED(__openat_2,   (int d, const char *p, int f), (d, p, f), d, p)
 OPENS_FORTIFIED(__openat64_2, (int d, const char *p, int f), (d, p, f), d, p)
-FOPENS(fopen)
-FOPENS(fopen64)
+FOPENS(fopen, 0)
+FOPENS(fopen64, O_LARGEFILE)
 
 WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
 WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0)

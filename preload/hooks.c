@@ -26,13 +26,14 @@
 #endif
 
 /* fopen's mode, read as glibc reads it: the first letter, then at most six
-   more characters up to a ',' ("rb+" and "r+x" both write). */
-int cow_fopen_how(const char *mode)
+   more characters up to a ',' ("rb+" and "r+x" both write).  The flags
+   of the open it makes; -1 for a mode it refuses. */
+int cow_fopen_flags(const char *mode)
 {
     int flags;
 
     if (!mode)
-        return 0;
+        return -1;
     switch (mode[0]) {
     case 'r':
         flags = O_RDONLY;
@@ -44,15 +45,37 @@ int cow_fopen_how(const char *mode)
         flags = O_WRONLY | O_CREAT | O_APPEND;
         break;
     default:
-        return 0;
+        return -1;
     }
     for (int i = 1; i < 7 && mode[i] && mode[i] != ','; i++) {
         if (mode[i] == '+')
             flags = (flags & ~O_ACCMODE) | O_RDWR;
         else if (mode[i] == 'x')
             flags |= O_EXCL;
+        else if (mode[i] == 'e')
+            flags |= O_CLOEXEC;
     }
-    return cow_open_how(flags);
+    return flags;
+}
+
+/* The mode fdopen is to make a stream of those flags with (fdopen reads
+   fewer characters of a mode than fopen does). */
+const char *cow_fdopen_mode(int flags)
+{
+    int rw = (flags & O_ACCMODE) == O_RDWR;
+
+    if (flags & O_APPEND)
+        return rw ? "a+" : "a";
+    if (flags & O_TRUNC)
+        return rw ? "w+" : "w";
+    return rw ? "r+" : "r";
+}
+
+int cow_fopen_how(const char *mode)
+{
+    int flags = cow_fopen_flags(mode);
+
+    return flags < 0 ? 0 : cow_open_how(flags);
 }
 
 static int in_my_groups(gid_t gid)
@@ -285,9 +308,9 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
     return err;
 }
 
-/* "/proc/self/fd/N/NAME": the placed name, for a call that has no *at
+/* "/proc/self/fd/N": the object open as fd, for a call that has no *at
    form.  NULL where /proc is missing (looked at once per process). */
-const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME])
+const char *cow_proc_fd(int fd, char buf[COW_PROC_NAME])
 {
     static int proc; /* 0 not known, 1 there, 2 missing */
     char num[24];
@@ -297,10 +320,18 @@ const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME])
         __atomic_store_n(&proc, sys_faccessat(AT_FDCWD, "/proc/self/fd", X_OK, 0) == 0 ? 1 : 2,
                          __ATOMIC_RELAXED);
     errno = saved;
-    if (proc != 1 || strlen(pl->name) > NAME_MAX)
+    if (proc != 1)
         return NULL;
     strcpy(buf, "/proc/self/fd/");
-    strcat(buf, cow_num(num, (unsigned long long)pl->dir));
+    return strcat(buf, cow_num(num, (unsigned long long)fd));
+}
+
+/* "/proc/self/fd/N/NAME": the placed name, in cowlink's descriptor of its
+   directory.  NULL where /proc is missing. */
+const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME])
+{
+    if (strlen(pl->name) > NAME_MAX || !cow_proc_fd(pl->dir, buf))
+        return NULL;
     strcat(buf, "/");
     return strcat(buf, pl->name);
 }

@@ -455,7 +455,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
 {
     char dir[PATH_MAX];
     struct cow_stat obj;
-    int follow = how & COW_FOLLOWS, whole, kind, class, far;
+    int follow = how & COW_FOLLOWS, whole, kind, class, far, here;
 
     pl->dir = dirfd;
     pl->own = 0;
@@ -481,6 +481,13 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         return COW_PLAIN;
     }
     whole = split(path, dir, pl);
+    /* A name with no directory part, relative to the working directory, is
+       placed in "." opened as a descriptor and decided by it, so that
+       another thread's chdir between the look and the call cannot move
+       the call. */
+    here = whole == 0 && !dir[0] && dirfd == AT_FDCWD && (how & COW_AT);
+    if (here)
+        strcpy(dir, ".");
     if (whole < 0 || (far && (whole || !dir[0])))
         return COW_PLAIN; /* ENAMETOOLONG; or nothing to open for the call */
     if (far) {
@@ -491,25 +498,33 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         if (pl->dir >= 0) {
             pl->own = 1;
             pl->nofollow = follow; /* the name was no link to follow */
-            return COW_PLAIN;
+            if (!here || cow_dir_class(pl->dir) == COW_DIR_PLAIN)
+                return COW_PLAIN;
+            /* the working directory changed meanwhile: placed in full */
+        } else {
+            pl->dir = dirfd;
+            if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EXDEV &&
+                errno != EAGAIN && errno != E2BIG)
+                return COW_PLAIN; /* fails alike, or no descriptor: the call by its path */
+            /* a symlink on the way now, or no openat2: placed in full */
         }
-        pl->dir = dirfd;
-        if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EXDEV &&
-            errno != EAGAIN && errno != E2BIG)
-            return COW_PLAIN; /* fails alike, or no descriptor: the call by its path */
-        /* a symlink on the way now, or no openat2: placed in full */
     }
-    if (dir[0]) {
+    if (dir[0] && !pl->own) {
         pl->dir = open_dir(dirfd, dir);
-        if (pl->dir < 0) {
+        if (pl->dir < 0 && here) {
+            here = 0; /* no descriptor for "." (a full table): the working
+                         directory as cowlink knows it, as before */
+            pl->dir = dirfd;
+        } else if (pl->dir < 0) {
             kind = fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;
             if (kind == COW_UNKNOWN && (errno == EMFILE || errno == ENFILE) &&
                 (how & COW_OPENS))
                 kind = COW_PLAIN; /* the call needs a descriptor too: EMFILE */
             pl->dir = dirfd;
             return kind;
+        } else {
+            pl->own = 1;
         }
-        pl->own = 1;
     }
     if (!whole && follow && (obj.mask & STATX_TYPE) && S_ISLNK(obj.mode)) {
         /* The last component is a symlink the call follows: where it
@@ -541,7 +556,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
         class = COW_DIR_STORE_RO;
     else if (!whole && output_here(pl->dir, pl->name))
         class = COW_DIR_PLAIN;
-    else if (!whole && pl->dir != AT_FDCWD && mount_known(&obj))
+    else if (!whole && !here && pl->dir != AT_FDCWD && mount_known(&obj))
         class = class_on(pl->dir, obj.mnt_id);
     else
         class = dir_class(pl->dir);

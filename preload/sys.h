@@ -81,7 +81,10 @@ static inline int sys_open_no_symlinks(int dirfd, const char *path, int flags)
 static inline int sys_open_resolved(int dirfd, const char *path, int flags, mode_t mode)
 {
     int creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
-    struct open_how how = {.flags = (unsigned long long)(flags | KERNEL_O_LARGEFILE),
+    /* O_PATH takes no other flags from openat2 but O_CLOEXEC, O_DIRECTORY
+       and O_NOFOLLOW */
+    int large = (flags & O_PATH) ? 0 : KERNEL_O_LARGEFILE;
+    struct open_how how = {.flags = (unsigned long long)(flags | large),
                            .mode = creates ? mode & 07777 : 0,
                            .resolve = RESOLVE_NO_SYMLINKS};
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);

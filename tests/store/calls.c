@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <linux/fs.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +310,44 @@ static int chdir_race(const char *dir, const char *other)
     return said(r);
 }
 
+/* chdir_on_signal DIR MARK NAME: a thread waits for SIGUSR1, then
+   changes the working directory to DIR and makes MARK; the main thread
+   makes the directory NAME (no directory part).  Run under pause.c, whose
+   action sends the signal and waits for MARK while the main thread is
+   held at its mkdir: another thread's chdir between cowlink's look and
+   the call, every run. */
+static const char *chdir_to, *chdir_mark;
+
+static void *chdir_on_signal_thread(void *arg)
+{
+    sigset_t *set = arg;
+    int sig;
+
+    if (sigwait(set, &sig) == 0 && chdir(chdir_to) == 0)
+        close(open(chdir_mark, O_WRONLY | O_CREAT, 0644));
+    return NULL;
+}
+
+static int chdir_on_signal(const char *dir, const char *mark, const char *name)
+{
+    sigset_t set;
+    pthread_t t;
+    int r, err;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    chdir_to = dir;
+    chdir_mark = mark;
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) || pthread_create(&t, NULL, chdir_on_signal_thread, &set))
+        return said(-1);
+    r = mkdir(name, 0755);
+    err = errno;
+    pthread_kill(t, SIGUSR1); /* where pause never sent it */
+    pthread_join(t, NULL);
+    errno = err;
+    return said(r);
+}
+
 /* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
    store directory) over and over, by a raw renameat2 that cowlink does not
    see (another program), while the main thread appends to DIR/NAME,
@@ -562,6 +601,8 @@ int main(int argc, char **argv)
         return swap_race(p, a, b);
     if (!strcmp(op, "chdir_race"))
         return chdir_race(p, a);
+    if (!strcmp(op, "chdir_on_signal"))
+        return chdir_on_signal(p, a, b);
     if (!strcmp(op, "create_rdonly")) /* flock FILE: O_RDONLY|O_CREAT */
         return opened(open(p, O_RDONLY | O_CREAT, 0644));
     if (!strcmp(op, "fd_view"))

@@ -521,3 +521,43 @@ add proc_link_stdin proc_link_subst
 one proc_link_stdin 'echo x | $CALLS append /dev/stdin' '*:ok'
 one proc_link_subst 'bash -c "echo x > >(cat >/dev/null) && echo ok"' '*:ok'
 BITES_proc_link_stdin=no BITES_proc_link_subst=no
+
+# 30. A file exchanged for a link to a store file between cowlink's look
+#     and the call, for the calls made through /proc (chmod, truncate,
+#     utimensat, setxattr) and fopen: tests/store/pause.c holds the call's
+#     thread at its first act on the name while the exchange is made, what
+#     a race does once in many runs, every run.  The call acts on the file
+#     cowlink looked at, or finds the link and places the name again (the
+#     link is then made private): it never follows a link it did not see.
+SWAP_TO_STORE='"$BIN/pause" f.txt "rm f.txt && ln -s \"\$STORE/pkg/a.txt\" f.txt"'
+add swap_file_chmod swap_file_truncate swap_file_utimensat swap_file_setxattr swap_file_fopen
+setup_swap_file() { base && printf new >"$W/f.txt"; }
+for name in chmod truncate utimensat setxattr fopen; do
+    eval "setup_swap_file_$name() { setup_swap_file; }"
+done
+CALL_swap_file_chmod="$SWAP_TO_STORE \$CALLS chmod f.txt 600 >/dev/null; stat -L -c %a f.txt"
+WANT_swap_file_chmod='*:600'
+CALL_swap_file_truncate="$SWAP_TO_STORE \$CALLS truncate f.txt 1 >/dev/null; cat f.txt; echo"
+WANT_swap_file_truncate='*:o'
+CALL_swap_file_utimensat="$SWAP_TO_STORE \$CALLS utimensat f.txt set >/dev/null; stat -L -c %Y f.txt"
+WANT_swap_file_utimensat='*:1000'
+CALL_swap_file_setxattr="$SWAP_TO_STORE \$CALLS setxattr f.txt >/dev/null; getfattr --only-values -n user.cow f.txt 2>&1 | tail -c 1; echo"
+WANT_swap_file_setxattr='*:1'
+CALL_swap_file_fopen="$SWAP_TO_STORE \$CALLS fopen f.txt w >/dev/null; cat f.txt"
+WANT_swap_file_fopen='*:x'
+
+# 31. A name with no directory part, and another thread changing the
+#     working directory to a store directory between cowlink's look and
+#     the call (calls.c chdir_on_signal, held by pause.c): the call is made
+#     in the directory cowlink opened and decided by, "." as it was.  Held
+#     at the call itself: the directory is made where the program was;
+#     held at cowlink's open of ".": the store directory is refused.
+add chdir_at_call chdir_at_look
+# (the action waits at most 10 s for the thread to have moved)
+CHDIR_ACTION='"kill -USR1 \$PAUSED_PID; for i in \$(seq 1000); do [ -e ../moved ] && break; sleep 0.01; done"'
+setup_chdir_at_call() { base && mkdir -p "$W/here"; }
+setup_chdir_at_look() { setup_chdir_at_call; }
+CALL_chdir_at_call="cd here && \"\$BIN/pause\" made $CHDIR_ACTION \$CALLS chdir_on_signal \$STORE/pkg \"$W/moved\" made >/dev/null; ls -d \"$W\"/here/made 2>/dev/null | wc -l"
+WANT_chdir_at_call='*:1'
+CALL_chdir_at_look="cd here && \"\$BIN/pause\" . $CHDIR_ACTION \$CALLS chdir_on_signal \$STORE/pkg \"$W/moved\" made"
+WANT_chdir_at_look="$REFUSED"

@@ -30,6 +30,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../integration/lib.sh"
 cc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$BIN/calls" "$HERE/calls.c" -lpthread || exit 1
 cc -O1 -g -Wall -Wextra -Werror -o "$BIN/no-openat2" "$HERE/no-openat2.c" || exit 1
+cc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o "$BIN/pause" "$HERE/pause.c" || exit 1
 CALLS=$BIN/calls
 VARIANT= # no-openat2: every call runs under the filter
 ALIAS=$T/alias # the store again, under another path (a bind mount)
