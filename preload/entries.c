@@ -259,22 +259,32 @@ static int open_placed(const char *op, int dirfd, const char *path, int how, int
 
 /* freopen: a NULL path reopens the stream's own file (glibc does it
    through /proc, out of our sight): a store file cannot be reopened for
-   writing.  On failure the stream is closed, as freopen does. */
+   writing, and on that refusal the stream is closed, as freopen does.  A
+   path is reopened as fopen opens it, on the placed name
+   (/proc/self/fd/N/NAME). */
 #define REOPENS(name)                                                         \
     ENTRY(FILE *, name, (const char *p, const char *m, FILE *s))              \
     {                                                                         \
+        struct cow_place at;                                                  \
+        char at_path[COW_PROC_NAME];                                          \
+        const char *by = p;                                                   \
         NEXT(name, NULL)                                                      \
         int how = cow_fopen_how(m), err;                                      \
-        err = p ? cow_before_write(#name, AT_FDCWD, p, how, 0666)             \
-                : s && how ? cow_before_fd(#name, fileno(s), how) : 0;        \
-        if (err && !p)                                                        \
-            fclose(s);                                                        \
-        if (err) {                                                            \
-            errno = err;                                                      \
-            return NULL;                                                      \
+        if (!p) {                                                             \
+            err = s && how ? cow_before_fd(#name, fileno(s), how) : 0;        \
+            if (err) {                                                        \
+                fclose(s);                                                    \
+                errno = err;                                                  \
+                return NULL;                                                  \
+            }                                                                 \
+            return next(p, m, s);                                             \
         }                                                                     \
-        s = next(p, m, s);                                                    \
-        if (s && p)                                                           \
+        PLACED(NULL, #name, at, AT_FDCWD, p, how ? how | COW_AT : 0, 0666);   \
+        if (at.own && cow_proc_name(&at, at_path))                            \
+            by = at_path;                                                     \
+        s = next(by, m, s);                                                   \
+        cow_place_release(&at);                                               \
+        if (s)                                                                \
             cow_opened(AT_FDCWD, p, fileno(s), how);                          \
         return s;                                                             \
     }

@@ -309,12 +309,32 @@ static int chdir_race(const char *dir, const char *other)
     return said(r);
 }
 
+/* freopen(path, mode) of a stream, and a line written: 0, or -1 with
+   errno.  A failed freopen leaves its FILE to no one (glibc closed its
+   descriptor; cowlink, refusing, closed nothing: closed here). */
+static int reopen_line(const char *path, const char *mode)
+{
+    FILE *f = fopen("/dev/null", "r"), *g;
+    int was = f ? fileno(f) : -1, err;
+
+    if (f && (g = freopen(path, mode, f))) {
+        fputs("x\n", g);
+        return fclose(g);
+    }
+    err = errno;
+    if (was >= 0)
+        close(was);
+    errno = err;
+    return -1;
+}
+
 /* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
    store directory) over and over, by a raw renameat2 that cowlink does not
    see (another program), while the main thread appends to DIR/NAME,
-   changes its mode, truncates it, makes and removes DIR/new, and makes
-   and removes temporary files and directories (mkstemp, mkdtemp) in DIR.
-   It prints "done": the store must not have changed. */
+   changes its mode, truncates it, makes and removes DIR/new, makes and
+   removes temporary files and directories (mkstemp, mkdtemp) in DIR, and
+   reopens a stream on DIR/NAME (freopen).  It prints "done": the store
+   must not have changed. */
 static const char *swap_a, *swap_b;
 
 static void *swapper(void *arg)
@@ -351,6 +371,7 @@ static int swap_race(const char *dir, const char *link, const char *name)
         snprintf(temp, sizeof temp, "%s/tmpXXXXXX", dir);
         if (mkdtemp(temp))
             rmdir(temp);
+        reopen_line(path, "a");
     }
     racing = 0;
     pthread_join(t, NULL);
@@ -553,6 +574,8 @@ int main(int argc, char **argv)
         return with_mode(p, a);
     if (!strcmp(op, "freopen"))
         return reopen(p);
+    if (!strcmp(op, "freopen_path"))
+        return said(reopen_line(p, "w"));
     if (!strcmp(op, "chmod"))
         return said(chmod(p, octal(a)));
     if (!strcmp(op, "chown"))

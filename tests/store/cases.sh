@@ -103,6 +103,13 @@ one fd_setflags '$CALLS fd setflags a.txt' "$NOT_OWNER"
 one fd_linkat_empty '$CALLS fd linkat_empty a.txt' '*:EXDEV'
 MODES_fd_linkat_empty="root-ro root-rw"
 one freopen_null '$CALLS freopen a.txt' "$REFUSED"
+# freopen with a path is made on the placed name (/proc/self/fd/N/NAME),
+# as fopen is: a store link made private, a name below a link to a store
+# directory refused.
+add freopen_path_link freopen_path_below_dirlink
+one freopen_path_link '$CALLS freopen_path a.txt' '*:ok'
+check_freopen_path_link() { is_private a.txt && content a.txt x; }
+one freopen_path_below_dirlink '$CALLS freopen_path pkgdir/new' "$REFUSED"
 
 # 7. fopen modes that glibc opens for writing.
 add fopen_rplusx fopen_rxplus fopen_plus_sixth fopen_plus_seventh
@@ -517,11 +524,11 @@ one flock_below_dirlink '$CALLS create_rdonly pkgdir/a.txt'
 BITES_flock_store_file=no BITES_flock_program=no BITES_flock_below_dirlink=no
 # A directory exchanged with a link to a store directory while a program
 # appends below it, changes a mode, truncates, makes directories and
-# temporary files there (mkstemp, mkdtemp: the library before temps.c let
-# glibc make them by the template's path, and the store changed): the
-# call is made on the directory cowlink looked at (the *at form on its
-# descriptor, or /proc/self/fd/N/NAME), so the exchange cannot redirect
-# it into the store.
+# temporary files there (mkstemp, mkdtemp), reopens a stream there
+# (freopen: these two were made by the caller's path, and the store
+# changed): the call is made on the directory cowlink looked at (the *at
+# form on its descriptor, or /proc/self/fd/N/NAME), so the exchange
+# cannot redirect it into the store.
 add swap_race
 setup_swap_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt"; }
 CALL_swap_race='$CALLS swap_race d pkgdir a.txt'
