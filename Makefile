@@ -28,10 +28,10 @@ INTEGRATION_CASES = $(filter-out cargo_rebuild,$(shell sed -n '/^CASES="/,/"$$/p
 endif
 BUILD ?= build
 
-CORE = config classify place copy lock materialize log hooks views children handles outputs signals
+CORE = config classify place copy lock materialize log hooks views children handles outputs signals temps
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
-UNIT = config classify place lock materialize copy inherit views outputs children
+UNIT = config classify place lock materialize copy inherit views outputs children temps
 UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
 
 all: $(BUILD)/libcowlink.so $(BUILD)/cowlink

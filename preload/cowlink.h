@@ -188,6 +188,14 @@ void cow_child_env_done(struct cow_env *e);
 struct file_handle;
 int cow_before_handle(int mount_fd, struct file_handle *handle, int flags);
 
+/* temps.c: the mkstemp family, made on the placed name */
+typedef int (*cow_temp_create)(int dir, const char *name, int flags);
+int cow_temp_file(int dir, const char *name, int flags); /* O_EXCL, 0600: a descriptor */
+int cow_temp_dir(int dir, const char *name, int flags);  /* mkdirat 0700: 0 */
+char *cow_temp_xs(char *tmpl, int suffixlen);            /* its X's; NULL: EINVAL */
+int cow_temp_make(int dir, char *name, char *x, int flags, cow_temp_create create);
+int cow_mktemp(const char *op, char *tmpl, int suffixlen, int flags, cow_temp_create create);
+
 /* signals.c: asynchronous signals held off around what a handler could
    abandon or wait on */
 struct cow_signals {

@@ -93,19 +93,10 @@ static void *next_of(void **slot, const char *name)
         return fail;                                                          \
     }
 
-/* Writes through a path: materialize a store link first. */
-#define WRITES_BY_PATH(ret, fail, name, params, args, dirfd, path, how, mode) \
-    ENTRY(ret, name, params)                                                  \
-    {                                                                         \
-        NEXT(name, fail)                                                      \
-        CHECKED(fail, cow_before_write(#name, dirfd, path, how, mode))        \
-        return next args;                                                     \
-    }
-
-/* The same, for calls libc has no *at form of: made on the placed name
-   all the same, through the kernel's link to cowlink's descriptor of the
-   file (/proc/self/fd/N) or of its directory (/proc/self/fd/N/NAME).
-   path must be a parameter. */
+/* Writes through a path, for calls libc has no *at form of: made on the
+   placed name all the same, through the kernel's link to cowlink's
+   descriptor of the file (/proc/self/fd/N) or of its directory
+   (/proc/self/fd/N/NAME).  path must be a parameter. */
 #define WRITES(ret, fail, name, params, args, dirfd, path, how, mode)         \
     ENTRY(ret, name, params)                                                  \
     {                                                                         \
@@ -372,24 +363,44 @@ static FILE *fopen_placed(const char *op, const char *p, const char *m, int how,
 
 /* freopen: a NULL path reopens the stream's own file (glibc does it
    through /proc, out of our sight): a store file cannot be reopened for
-   writing.  On failure the stream is closed, as freopen does. */
+   writing, and on that refusal the stream is closed, as freopen does.  A
+   path is reopened as fopen opens it, on the placed name
+   (/proc/self/fd/N/NAME). */
 #define REOPENS(name)                                                         \
     ENTRY(FILE *, name, (const char *p, const char *m, FILE *s))              \
     {                                                                         \
+        struct cow_place at;                                                  \
+        char at_path[COW_PROC_NAME];                                          \
+        const char *by = p;                                                   \
         NEXT(name, NULL)                                                      \
         int how = cow_fopen_how(m), err;                                      \
-        err = p ? cow_before_write(#name, AT_FDCWD, p, how, 0666)             \
-                : s && how ? cow_before_fd(#name, fileno(s), how) : 0;        \
-        if (err && !p)                                                        \
-            fclose(s);                                                        \
-        if (err) {                                                            \
-            errno = err;                                                      \
-            return NULL;                                                      \
+        if (!p) {                                                             \
+            err = s && how ? cow_before_fd(#name, fileno(s), how) : 0;        \
+            if (err) {                                                        \
+                fclose(s);                                                    \
+                errno = err;                                                  \
+                return NULL;                                                  \
+            }                                                                 \
+            return next(p, m, s);                                             \
         }                                                                     \
-        s = next(p, m, s);                                                    \
-        if (s && p)                                                           \
+        PLACED(NULL, #name, at, AT_FDCWD, p, how ? how | COW_AT : 0, 0666);   \
+        if (at.own && cow_proc_name(&at, at_path))                            \
+            by = at_path;                                                     \
+        s = next(by, m, s);                                                   \
+        cow_place_release(&at);                                               \
+        if (s)                                                                \
             cow_opened(AT_FDCWD, p, fileno(s), how);                          \
         return s;                                                             \
+    }
+
+/* The mkstemp family: the template's name is made by cowlink on the
+   placed name (temps.c), not by glibc by its path.  made is what the call
+   returns once it is: the descriptor r, or mkdtemp's template t. */
+#define TEMPS(ret, fail, name, params, suffix, flags, create, made)           \
+    ENTRY(ret, name, params)                                                  \
+    {                                                                         \
+        int r = cow_mktemp(#name, t, suffix, flags, create);                  \
+        return r < 0 ? fail : made;                                           \
     }
 
 /* Calls on a descriptor: refused on a store file. */
@@ -604,18 +615,15 @@ WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size
 WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0)
 WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0)
 WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0)
-/* The mkstemp family creates a name from a template (glibc's own opens are
-   out of our sight): it is checked as a create of that name, and made by
-   the template, which glibc fills in. */
-WRITES_BY_PATH(int, -1, mkstemp,      (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
-WRITES_BY_PATH(int, -1, mkstemp64,    (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
-WRITES_BY_PATH(int, -1, mkostemp,     (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
-WRITES_BY_PATH(int, -1, mkostemp64,   (char *t, int f),              (t, f),    AT_FDCWD, t, COW_NAME, 0)
-WRITES_BY_PATH(int, -1, mkstemps,     (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
-WRITES_BY_PATH(int, -1, mkstemps64,   (char *t, int n),              (t, n),    AT_FDCWD, t, COW_NAME, 0)
-WRITES_BY_PATH(int, -1, mkostemps,    (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
-WRITES_BY_PATH(int, -1, mkostemps64,  (char *t, int n, int f),       (t, n, f), AT_FDCWD, t, COW_NAME, 0)
-WRITES_BY_PATH(char *, NULL, mkdtemp, (char *t),                     (t),       AT_FDCWD, t, COW_NAME, 0)
+TEMPS(int,    -1,   mkstemp,     (char *t),               0, 0, cow_temp_file, r)
+TEMPS(int,    -1,   mkstemp64,   (char *t),               0, 0, cow_temp_file, r)
+TEMPS(int,    -1,   mkostemp,    (char *t, int f),        0, f, cow_temp_file, r)
+TEMPS(int,    -1,   mkostemp64,  (char *t, int f),        0, f, cow_temp_file, r)
+TEMPS(int,    -1,   mkstemps,    (char *t, int n),        n, 0, cow_temp_file, r)
+TEMPS(int,    -1,   mkstemps64,  (char *t, int n),        n, 0, cow_temp_file, r)
+TEMPS(int,    -1,   mkostemps,   (char *t, int n, int f), n, f, cow_temp_file, r)
+TEMPS(int,    -1,   mkostemps64, (char *t, int n, int f), n, f, cow_temp_file, r)
+TEMPS(char *, NULL, mkdtemp,     (char *t),               0, 0, cow_temp_dir,  t)
 
 FDS(fchmod,       (int fd, mode_t m),                                         (fd, m),          fd, META)
 FDS(fchown,       (int fd, uid_t u, gid_t g),                                 (fd, u, g),       fd, cow_chown_how(u, g))

@@ -163,4 +163,14 @@ static inline ssize_t sys_read(int fd, void *buf, size_t n)
     return syscall(SYS_read, fd, buf, n);
 }
 
+static inline ssize_t sys_getrandom(void *buf, size_t n, unsigned flags)
+{
+    return syscall(SYS_getrandom, buf, n, flags);
+}
+
+static inline int sys_clock_gettime(clockid_t clock, struct timespec *ts)
+{
+    return (int)syscall(SYS_clock_gettime, clock, ts);
+}
+
 #endif

@@ -13,7 +13,7 @@ expected=$(sed -nE 's/^(OPENS|OPENS_FORTIFIED|VIEWS|FSTATS|ACCESSES|NAMES|FDS|CH
                    s/^(CREATS|REOPENS|IOCTLS|ADDOPENS|HANDLES)\(([A-Za-z0-9_]+)\).*/\2/p;
                    s/^EXECLS\(([A-Za-z0-9_]+),.*/\1/p;
                    s/^EXECS\([^,]+, ([A-Za-z0-9_]+),.*/\1/p;
-                   s/^WRITES(_BY_PATH)?\([^,]+, [^,]+, ([A-Za-z0-9_]+),.*/\2/p' \
+                   s/^(WRITES|TEMPS)\([^,]+, *[^,]+, *([A-Za-z0-9_]+),.*/\2/p' \
            "$here/../preload/entries.c" | sort)
 exported=$(nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sort)
 exports_match() {

@@ -348,11 +348,32 @@ static int chdir_on_signal(const char *dir, const char *mark, const char *name)
     return said(r);
 }
 
+/* freopen(path, mode) of a stream, and a line written: 0, or -1 with
+   errno.  A failed freopen leaves its FILE to no one (glibc closed its
+   descriptor; cowlink, refusing, closed nothing: closed here). */
+static int reopen_line(const char *path, const char *mode)
+{
+    FILE *f = fopen("/dev/null", "r"), *g;
+    int was = f ? fileno(f) : -1, err;
+
+    if (f && (g = freopen(path, mode, f))) {
+        fputs("x\n", g);
+        return fclose(g);
+    }
+    err = errno;
+    if (was >= 0)
+        close(was);
+    errno = err;
+    return -1;
+}
+
 /* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
    store directory) over and over, by a raw renameat2 that cowlink does not
    see (another program), while the main thread appends to DIR/NAME,
-   changes its mode, truncates it, and makes and removes DIR/new.  It prints "done": the store must not have
-   changed. */
+   changes its mode, truncates it, makes and removes DIR/new, makes and
+   removes temporary files and directories (mkstemp, mkdtemp) in DIR, and
+   reopens a stream on DIR/NAME (freopen).  It prints "done": the store
+   must not have changed. */
 static const char *swap_a, *swap_b;
 
 static void *swapper(void *arg)
@@ -365,8 +386,9 @@ static void *swapper(void *arg)
 
 static int swap_race(const char *dir, const char *link, const char *name)
 {
-    char path[PATH_MAX], made[PATH_MAX];
+    char path[PATH_MAX], made[PATH_MAX], temp[PATH_MAX];
     pthread_t t;
+    int fd;
 
     swap_a = dir;
     swap_b = link;
@@ -380,6 +402,15 @@ static int swap_race(const char *dir, const char *link, const char *name)
         truncate(path, 3);
         if (mkdir(made, 0755) == 0)
             rmdir(made);
+        if (i % 8)
+            continue; /* dearer: an eighth of the rounds */
+        snprintf(temp, sizeof temp, "%s/tmpXXXXXX", dir);
+        if ((fd = mkstemp(temp)) >= 0 && close(fd) == 0)
+            unlink(temp);
+        snprintf(temp, sizeof temp, "%s/tmpXXXXXX", dir);
+        if (mkdtemp(temp))
+            rmdir(temp);
+        reopen_line(path, "a");
     }
     racing = 0;
     pthread_join(t, NULL);
@@ -493,6 +524,38 @@ static int by_handle(const char *path)
     return said(write_line(fd));
 }
 
+/* What the mkstemp family made, told so that the runs without and with
+   the library compare: its mode, the template it rewrote with the
+   letters in place of the X's shown as '?', and how the descriptor is
+   open; "other" where the template does not name what was made.  temp:
+   mkstemp, or with a suffix length mkostemps(O_APPEND|O_CLOEXEC);
+   temp_dir: mkdtemp. */
+static int temp_made(const char *op, const char *tmpl, const char *suffix)
+{
+    char t[PATH_MAX], *x;
+    struct stat made, named;
+    int n = atoi(suffix), fd = -1, same;
+
+    snprintf(t, sizeof t, "%s", tmpl);
+    if (!strcmp(op, "temp_dir")) {
+        if (!mkdtemp(t) || stat(t, &made) < 0)
+            return said(-1);
+    } else if ((fd = suffix[0] ? mkostemps(t, n, O_APPEND | O_CLOEXEC) : mkstemp(t)) < 0 ||
+               fstat(fd, &made) < 0)
+        return said(-1);
+    same = stat(t, &named) == 0 && named.st_dev == made.st_dev && named.st_ino == made.st_ino;
+    x = t + strlen(t) - n - 6;
+    if (strspn(x, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") >= 6)
+        memset(x, '?', 6);
+    printf("%o %s%s", made.st_mode & 07777, t, same ? "" : " other");
+    if (fd >= 0)
+        printf(" %s%s%s", (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR ? "rw" : "not-rw",
+               fcntl(fd, F_GETFL) & O_APPEND ? " append" : "",
+               fcntl(fd, F_GETFD) & FD_CLOEXEC ? " cloexec" : "");
+    puts("");
+    return 0;
+}
+
 /* COWLINK_LOG's name (or its directory) becomes a link into the store
    between two writes through store links, each an event for the log.
    The second write's result. */
@@ -540,6 +603,8 @@ int main(int argc, char **argv)
         snprintf(t, sizeof t, "%s", p);
         return said(mkdtemp(t) ? 0 : -1);
     }
+    if (!strcmp(op, "temp") || !strcmp(op, "temp_dir"))
+        return temp_made(op, p, a);
     if (!strcmp(op, "create"))
         return said(write_line(open(p, O_WRONLY | O_CREAT, octal(a))));
     if (!strcmp(op, "create_excl"))
@@ -548,6 +613,8 @@ int main(int argc, char **argv)
         return with_mode(p, a);
     if (!strcmp(op, "freopen"))
         return reopen(p);
+    if (!strcmp(op, "freopen_path"))
+        return said(reopen_line(p, "w"));
     if (!strcmp(op, "chmod"))
         return said(chmod(p, octal(a)));
     if (!strcmp(op, "chown"))

@@ -103,6 +103,13 @@ one fd_setflags '$CALLS fd setflags a.txt' "$NOT_OWNER"
 one fd_linkat_empty '$CALLS fd linkat_empty a.txt' '*:EXDEV'
 MODES_fd_linkat_empty="root-ro root-rw"
 one freopen_null '$CALLS freopen a.txt' "$REFUSED"
+# freopen with a path is made on the placed name (/proc/self/fd/N/NAME),
+# as fopen is: a store link made private, a name below a link to a store
+# directory refused.
+add freopen_path_link freopen_path_below_dirlink
+one freopen_path_link '$CALLS freopen_path a.txt' '*:ok'
+check_freopen_path_link() { is_private a.txt && content a.txt x; }
+one freopen_path_below_dirlink '$CALLS freopen_path pkgdir/new' "$REFUSED"
 
 # 7. fopen modes that glibc opens for writing.
 add fopen_rplusx fopen_rxplus fopen_plus_sixth fopen_plus_seventh
@@ -272,6 +279,25 @@ add mkstemp_below_dirlink mkdtemp_below_dirlink sed_below_dirlink
 one mkstemp_below_dirlink '$CALLS mkstemp pkgdir/tmpXXXXXX' "$REFUSED"
 one mkdtemp_below_dirlink '$CALLS mkdtemp pkgdir/tmpXXXXXX' "$REFUSED"
 one sed_below_dirlink 'sed -i s/old/new/ pkgdir/a.txt 2>/dev/null; echo $?' '*:4'
+# cowlink makes the name itself on the directory it placed (temps.c), as
+# glibc does: below a plain directory the same file or directory, mode,
+# descriptor flags and rewritten template (letters in place of the X's,
+# the suffix kept) as without the library, and one entry made.
+add temp_mkstemp temp_mkostemps temp_mkdtemp
+CALL_temp_mkstemp='$CALLS temp sub/tmpXXXXXX'
+CALL_temp_mkostemps='$CALLS temp sub/tmpXXXXXX.c 2'
+CALL_temp_mkdtemp='$CALLS temp_dir sub/tmpXXXXXX'
+one_temp() { # one_temp PATTERN TYPE MODE: sub holds just that
+    local got
+    got=$(find "$W/sub" -mindepth 1 -printf '%y %m %f\n')
+    [[ $got == "$2 $3 "$1 ]] && [ "$(wc -l <<<"$got")" = 1 ] || { echo "  sub holds: $got"; return 1; }
+}
+check_temp_mkstemp() { one_temp 'tmp??????' f 600; }
+check_temp_mkostemps() { one_temp 'tmp??????.c' f 600; }
+check_temp_mkdtemp() { one_temp 'tmp??????' d 700; }
+for c in mkstemp mkostemps mkdtemp; do
+    eval "setup_temp_$c() { base; mkdir -p \"\$W/sub\"; }; BITES_temp_$c=no"
+done
 
 # 22. The build's own outputs (COWLINK_OUTPUTS, set by the setup hook):
 #     every other store entry is refused even when named directly (SQLite's
@@ -497,10 +523,12 @@ add flock_below_dirlink
 one flock_below_dirlink '$CALLS create_rdonly pkgdir/a.txt'
 BITES_flock_store_file=no BITES_flock_program=no BITES_flock_below_dirlink=no
 # A directory exchanged with a link to a store directory while a program
-# appends below it, changes a mode, truncates, makes directories there:
-# the call is made on the directory cowlink looked at (the *at form on its
-# descriptor, or /proc/self/fd/N/NAME), so the exchange cannot redirect
-# it into the store.
+# appends below it, changes a mode, truncates, makes directories and
+# temporary files there (mkstemp, mkdtemp), reopens a stream there
+# (freopen: these two were made by the caller's path, and the store
+# changed): the call is made on the directory cowlink looked at (the *at
+# form on its descriptor, or /proc/self/fd/N/NAME), so the exchange
+# cannot redirect it into the store.
 add swap_race
 setup_swap_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt"; }
 CALL_swap_race='$CALLS swap_race d pkgdir a.txt'
