@@ -110,12 +110,12 @@ static void keep_setting(int i, const char *value)
 }
 
 /* Read once, before main: what this process runs with. */
-__attribute__((constructor)) static void keep_settings(void)
+static void read_settings(void)
 {
     Dl_info info;
     const char *store = getenv("COWLINK_STORE");
 
-    if (!dladdr((void *)keep_settings, &info) || !info.dli_fname ||
+    if (!dladdr((void *)read_settings, &info) || !info.dli_fname ||
         strlen(info.dli_fname) >= PATH_MAX)
         return; /* nothing to pass on: children are left as they are */
     strcpy(kept.self, info.dli_fname);
@@ -128,6 +128,15 @@ __attribute__((constructor)) static void keep_settings(void)
     keep_setting(3, cow_verbose() ? "1" : NULL);
     keep_setting(4, strcmp(kept.preload + 11, kept.self_abs) ? getenv("ASAN_OPTIONS") : NULL);
     kept.ready = 1;
+}
+
+/* The constructor keeps the program's errno, from before main. */
+__attribute__((constructor)) static void keep_settings(void)
+{
+    int saved = errno;
+
+    read_settings();
+    errno = saved;
 }
 
 /* "NAME=..." in env? */

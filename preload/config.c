@@ -648,8 +648,11 @@ static void read_again_in_child(void)
 
 __attribute__((constructor)) static void read_early(void)
 {
+    int saved = errno; /* the program's, from before main */
+
     pthread_atfork(NULL, NULL, read_again_in_child);
     ensure_config();
+    errno = saved;
 }
 
 int cow_enabled(void)

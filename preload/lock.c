@@ -141,7 +141,10 @@ static void after_fork_child(void)
 
 __attribute__((constructor)) static void watch_forks(void)
 {
+    int saved = errno;
+
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+    errno = saved;
 }
 
 /* A slot for this thread: a free one, or one another process (the parent

@@ -573,6 +573,7 @@ static int log_turns(const char *log, const char *target, const char *first, con
 
 int main(int argc, char **argv)
 {
+    int errno_at_start = errno; /* what the libraries' constructors left */
     const char *op = argc > 1 ? argv[1] : "", *p = argc > 2 ? argv[2] : "";
     const char *a = argc > 3 ? argv[3] : "", *b = argc > 4 ? argv[4] : "";
     struct stat st;
@@ -666,6 +667,8 @@ int main(int argc, char **argv)
         return swap_last_race(p, a);
     if (!strcmp(op, "swap_race"))
         return swap_race(p, a, b);
+    if (!strcmp(op, "errno_at_start"))
+        return printf("%d\n", errno_at_start), 0;
     if (!strcmp(op, "chdir_race"))
         return chdir_race(p, a);
     if (!strcmp(op, "chdir_on_signal"))

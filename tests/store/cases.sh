@@ -589,3 +589,9 @@ CALL_chdir_at_call="cd here && \"\$BIN/pause\" made $CHDIR_ACTION \$CALLS chdir_
 WANT_chdir_at_call='*:1'
 CALL_chdir_at_look="cd here && \"\$BIN/pause\" . $CHDIR_ACTION \$CALLS chdir_on_signal \$STORE/pkg \"$W/moved\" made"
 WANT_chdir_at_look="$REFUSED"
+
+# 32. The library's constructors keep the program's errno: main starts
+#     with what it starts with without the library (it was EINVAL).
+add errno_at_start
+one errno_at_start '$CALLS errno_at_start .'
+BITES_errno_at_start=no
