@@ -12,8 +12,8 @@
  * PATTERN is matched (fnmatch) against the last component of the call's
  * path argument.  ACTION sees PAUSED_PID (the process) and PAUSED_TID (the
  * held thread).  Exits with the program's status; 125 when the call never
- * came (the case then tests nothing).  Needs PTRACE_GET_SYSCALL_INFO
- * (Linux 5.3). */
+ * came (the case then tests nothing), 126 when ptrace is refused.  Needs
+ * PTRACE_GET_SYSCALL_INFO (Linux 5.3). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -126,12 +126,17 @@ int main(int argc, char **argv)
         return 2;
     }
     if ((child = fork()) == 0) {
-        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0)
+            _exit(126); /* ptrace refused here (a seccomp profile, Yama) */
         raise(SIGSTOP);
         execvp(argv[3], argv + 3);
         _exit(127);
     }
     waitpid(child, &status, 0);
+    if (!WIFSTOPPED(status)) {
+        fprintf(stderr, "pause: cannot trace the program (ptrace refused)\n");
+        return 126;
+    }
     ptrace(PTRACE_SETOPTIONS, child, 0,
            PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
                PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL);
