@@ -366,6 +366,37 @@ static FILE *fopen_placed(const char *op, const char *p, const char *m, int how,
    writing, and on that refusal the stream is closed, as freopen does.  A
    path is reopened as fopen opens it, on the placed name
    (/proc/self/fd/N/NAME). */
+/* freopen with a path, for writing: the file is opened as open is (on
+   the placed name, following no link cowlink did not see), and the stream
+   reopened on it through /proc/self/fd/N, in the mode its flags make
+   (the file is there now: no O_EXCL again).  Without /proc, by the
+   caller's path. */
+typedef FILE *reopen_fn(const char *, const char *, FILE *);
+static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *s, int how,
+                            reopen_fn *next)
+{
+    char at_path[COW_PROC_NAME];
+    int flags = cow_fopen_flags(m), saved;
+    int fd = open_placed(op, AT_FDCWD, p, how, flags, 0666);
+
+    if (fd == BY_PATH || (fd >= 0 && !cow_proc_fd(fd, at_path))) {
+        if (fd >= 0)
+            sys_close(fd);
+        s = next(p, m, s);
+    } else if (fd >= 0) {
+        cow_after_open(fd);
+        s = next(at_path, cow_fdopen_mode(flags), s);
+        saved = errno;
+        sys_close(fd);
+        errno = saved;
+    } else {
+        s = NULL;
+    }
+    if (s)
+        cow_opened(AT_FDCWD, p, fileno(s), how);
+    return s;
+}
+
 #define REOPENS(name)                                                         \
     ENTRY(FILE *, name, (const char *p, const char *m, FILE *s))              \
     {                                                                         \
@@ -383,6 +414,8 @@ static FILE *fopen_placed(const char *op, const char *p, const char *m, int how,
             }                                                                 \
             return next(p, m, s);                                             \
         }                                                                     \
+        if (how && !strchr(m, ','))                                           \
+            return freopen_placed(#name, p, m, s, how, next);                 \
         PLACED(NULL, #name, at, AT_FDCWD, p, how ? how | COW_AT : 0, 0666);   \
         if (at.own && cow_proc_name(&at, at_path))                            \
             by = at_path;                                                     \

@@ -559,6 +559,7 @@ BITES_proc_link_stdin=no BITES_proc_link_subst=no
 #     link is then made private): it never follows a link it did not see.
 SWAP_TO_STORE='"$BIN/pause" f.txt "rm f.txt && ln -s \"\$STORE/pkg/a.txt\" f.txt"'
 add swap_file_chmod swap_file_truncate swap_file_utimensat swap_file_setxattr swap_file_fopen
+add swap_file_freopen swap_new_freopen
 setup_swap_file() { base && printf new >"$W/f.txt"; }
 for name in chmod truncate utimensat setxattr fopen; do
     eval "setup_swap_file_$name() { setup_swap_file; }"
@@ -573,6 +574,13 @@ CALL_swap_file_setxattr="$SWAP_TO_STORE \$CALLS setxattr f.txt >/dev/null; getfa
 WANT_swap_file_setxattr='*:1'
 CALL_swap_file_fopen="$SWAP_TO_STORE \$CALLS fopen f.txt w >/dev/null; cat f.txt"
 WANT_swap_file_fopen='*:x'
+CALL_swap_file_freopen="$SWAP_TO_STORE \$CALLS freopen_path f.txt >/dev/null; cat f.txt"
+WANT_swap_file_freopen='*:x'
+setup_swap_file_freopen() { setup_swap_file; }
+# the name is missing when cowlink looks, and a link is put there then
+setup_swap_new_freopen() { base; }
+CALL_swap_new_freopen='"$BIN/pause" f.txt "ln -s \"\$STORE/pkg/a.txt\" f.txt" $CALLS freopen_path f.txt >/dev/null; cat f.txt'
+WANT_swap_new_freopen='*:x'
 
 # 31. A name with no directory part, and another thread changing the
 #     working directory to a store directory between cowlink's look and
