@@ -153,9 +153,8 @@ static int resolve_refused(int err)
 static int open_placed(const char *op, int dirfd, const char *path, int how, int f,
                        mode_t mode)
 {
-    static int no_openat2;
     struct cow_place at;
-    int r, again, resolve = __atomic_load_n(&no_openat2, __ATOMIC_RELAXED) ? 0 : COW_RESOLVE;
+    int r, again, resolve = COW_RESOLVE;
 
     for (int tries = 0;; tries++) {
         int err = cow_before_write_at(op, dirfd, path, how | COW_AT | resolve, mode, &at);
@@ -168,8 +167,6 @@ static int open_placed(const char *op, int dirfd, const char *path, int how, int
             cow_place_release(&at);
             if (r >= 0 || !resolve_refused(errno))
                 return r;
-            if (errno == ENOSYS)
-                __atomic_store_n(&no_openat2, 1, __ATOMIC_RELAXED);
             resolve = 0;
             continue;
         }
@@ -361,11 +358,6 @@ static FILE *fopen_placed(const char *op, const char *p, const char *m, int how,
         return r;                                                             \
     }
 
-/* freopen: a NULL path reopens the stream's own file (glibc does it
-   through /proc, out of our sight): a store file cannot be reopened for
-   writing, and on that refusal the stream is closed, as freopen does.  A
-   path is reopened as fopen opens it, on the placed name
-   (/proc/self/fd/N/NAME). */
 /* freopen with a path, for writing: the file is opened as open is (on
    the placed name, following no link cowlink did not see), and the stream
    reopened on it through /proc/self/fd/N, in the mode its flags make
@@ -397,6 +389,11 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
     return s;
 }
 
+/* freopen: a NULL path reopens the stream's own file (glibc does it
+   through /proc, out of our sight): a store file cannot be reopened for
+   writing, and on that refusal the stream is closed, as freopen does.  A
+   path for writing is opened as above; a ",ccs=" mode goes by the placed
+   name (/proc/self/fd/N/NAME). */
 #define REOPENS(name)                                                         \
     ENTRY(FILE *, name, (const char *p, const char *m, FILE *s))              \
     {                                                                         \

@@ -56,14 +56,6 @@ static inline int sys_faccessat(int dirfd, const char *path, int mode, int flags
     return r;
 }
 
-/* openat2 with RESOLVE_NO_SYMLINKS (Linux 5.6): ELOOP if any component of
-   the path, the last one included when following, is a symlink. */
-static inline int sys_open_no_symlinks(int dirfd, const char *path, int flags)
-{
-    struct open_how how = {.flags = (unsigned long long)flags, .resolve = RESOLVE_NO_SYMLINKS};
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-}
-
 /* The kernel's O_LARGEFILE, which open() adds on 64-bit systems and
    openat2 does not (a file over 2 GiB would fail with EOVERFLOW).  0 where
    not known here: such an open is then placed and made by openat. */
@@ -75,19 +67,34 @@ static inline int sys_open_no_symlinks(int dirfd, const char *path, int flags)
 #define KERNEL_O_LARGEFILE 0
 #endif
 
-/* open(dirfd, path, flags, mode) as openat2 with RESOLVE_NO_SYMLINKS:
-   ELOOP where a symlink is on the way, EINVAL for flags or a mode open()
-   ignores.  The mode counts only with O_CREAT or O_TMPFILE, as for open. */
+/* open(dirfd, path, flags, mode) as openat2 (Linux 5.6) with
+   RESOLVE_NO_SYMLINKS: ELOOP if any component of the path, the last one
+   included when following, is a symlink; EINVAL for flags or a mode
+   open() ignores.  The mode counts only with O_CREAT or O_TMPFILE, as for
+   open.  ENOSYS once is ENOSYS from then on, without asking again. */
 static inline int sys_open_resolved(int dirfd, const char *path, int flags, mode_t mode)
 {
-    int creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+    static int missing;
+    int creates = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE, r;
     /* O_PATH takes no other flags from openat2 but O_CLOEXEC, O_DIRECTORY
        and O_NOFOLLOW */
     int large = (flags & O_PATH) ? 0 : KERNEL_O_LARGEFILE;
     struct open_how how = {.flags = (unsigned long long)(flags | large),
                            .mode = creates ? mode & 07777 : 0,
                            .resolve = RESOLVE_NO_SYMLINKS};
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+
+    if (__atomic_load_n(&missing, __ATOMIC_RELAXED))
+        return errno = ENOSYS, -1;
+    r = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    if (r < 0 && errno == ENOSYS)
+        __atomic_store_n(&missing, 1, __ATOMIC_RELAXED);
+    return r;
+}
+
+/* A directory (O_PATH) opened so. */
+static inline int sys_open_no_symlinks(int dirfd, const char *path, int flags)
+{
+    return sys_open_resolved(dirfd, path, flags, 0);
 }
 
 /* statx (Linux 4.11) into the kernel's own layout, which has the mount
