@@ -34,7 +34,20 @@ HEADERS = preload/cowlink.h preload/sys.h
 UNIT = config classify place lock materialize copy inherit views outputs children temps
 UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
 
-all: $(BUILD)/libcowlink.so $(BUILD)/cowlink
+# The names the loader gives this machine's platform ($PLATFORM, which the
+# Nix hook's LD_PRELOAD holds: glibc before 2.37 says haswell or xeon_phi
+# on some x86_64 processors), and on x86_64 those of the 32-bit programs
+# it runs, which get an empty library (preload/stub.c).
+ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))
+ifeq ($(ARCH),x86_64)
+PLATFORMS = x86_64 haswell xeon_phi
+PLATFORMS_32 = i386 i486 i586 i686
+PLATFORM_STUB = $(BUILD)/libcowlink-i686.so
+else
+PLATFORMS = $(ARCH)
+endif
+
+all: $(BUILD)/libcowlink.so $(BUILD)/cowlink $(PLATFORM_STUB)
 
 $(BUILD)/obj/%.o: preload/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -42,6 +55,9 @@ $(BUILD)/obj/%.o: preload/%.c $(HEADERS)
 
 $(BUILD)/libcowlink.so: $(CORE_OBJ) $(BUILD)/obj/entries.o
 	$(CC) $(CFLAGS) -shared -o $@ $^ $(LIBDL) -Wl,-z,defs
+
+$(BUILD)/libcowlink-i686.so: preload/stub.c
+	$(CC) -m32 -nostdlib -shared -o $@ $<
 
 $(BUILD)/cowlink: preload/wrapper.c preload/inherit.c preload/inherit.h
 	@mkdir -p $(@D)
@@ -168,10 +184,19 @@ install: all
 	install -m 0755 $(BUILD)/libcowlink.so $(DESTDIR)$(PREFIX)/lib/libcowlink.so
 	install -m 0755 $(BUILD)/cowlink $(DESTDIR)$(PREFIX)/bin/cowlink
 	install -m 0644 preload/cowlink.1 $(DESTDIR)$(MANDIR)/man1/cowlink.1
+	for p in $(PLATFORMS); do install -d $(DESTDIR)$(PREFIX)/lib/cowlink/$$p && \
+		ln -sfn ../../libcowlink.so $(DESTDIR)$(PREFIX)/lib/cowlink/$$p/libcowlink.so || exit 1; done
+ifneq ($(PLATFORM_STUB),)
+	install -d $(DESTDIR)$(PREFIX)/lib/cowlink/i686
+	install -m 0755 $(PLATFORM_STUB) $(DESTDIR)$(PREFIX)/lib/cowlink/i686/libcowlink.so
+	for p in $(filter-out i686,$(PLATFORMS_32)); do install -d $(DESTDIR)$(PREFIX)/lib/cowlink/$$p && \
+		ln -sfn ../i686/libcowlink.so $(DESTDIR)$(PREFIX)/lib/cowlink/$$p/libcowlink.so || exit 1; done
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libcowlink.so $(DESTDIR)$(PREFIX)/bin/cowlink \
 		$(DESTDIR)$(MANDIR)/man1/cowlink.1
+	rm -rf $(DESTDIR)$(PREFIX)/lib/cowlink
 
 # The build trees, the crane example's cache and the toolchain copy the tests
 # made, and bench-scale's Nix roots (packages, nixbld users and /nix stay,

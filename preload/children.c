@@ -50,11 +50,36 @@ static const char *const names[SETTINGS] = {
     "COWLINK_STORE", "COWLINK_OUTPUTS", "COWLINK_LOG", "COWLINK_VERBOSE", "ASAN_OPTIONS",
 };
 
-/* Is entry (len bytes, from an LD_PRELOAD list) this library? */
+/* Does entry (len bytes, from an LD_PRELOAD list) name file, as the
+   loader expands it?  The Nix hook names the library by
+   lib/cowlink/$PLATFORM/ (preload/stub.c says why): that token (or
+   ${PLATFORM}) stands for one non-empty path component. */
+int cow_preload_names(const char *entry, size_t len, const char *file)
+{
+    static const char *const tokens[] = {"$PLATFORM", "${PLATFORM}"};
+    const char *t = memchr(entry, '$', len);
+    size_t flen = strlen(file), pre = t ? (size_t)(t - entry) : 0;
+
+    if (!t)
+        return flen == len && !memcmp(entry, file, len);
+    for (size_t i = 0; i < 2; i++) {
+        size_t tlen = strlen(tokens[i]), post;
+        const char *after = t + tlen;
+
+        if (len - pre < tlen || memcmp(t, tokens[i], tlen))
+            continue;
+        post = len - pre - tlen; /* what follows the token */
+        return !memchr(after, '$', post) && flen > pre + post && !memcmp(file, entry, pre) &&
+               !memcmp(file + flen - post, after, post) &&
+               !memchr(file + pre, '/', flen - pre - post);
+    }
+    return 0;
+}
+
+/* Is entry this library? */
 static int is_self(const char *entry, size_t len)
 {
-    return (strlen(kept.self) == len && !memcmp(entry, kept.self, len)) ||
-           (strlen(kept.self_abs) == len && !memcmp(entry, kept.self_abs, len));
+    return cow_preload_names(entry, len, kept.self) || cow_preload_names(entry, len, kept.self_abs);
 }
 
 /* The next entry of an LD_PRELOAD list (separated by ':' or ' '). */
@@ -79,21 +104,26 @@ static const char *self_in(const char *list)
 
 /* What goes first: the entries of our own LD_PRELOAD up to this library
    (a sanitized build has the ASan runtime before it, which must stay
-   first), with this library's absolute name. */
+   first), with this library's absolute name, or its entry as given when
+   that is absolute and holds $PLATFORM (a 32-bit program started by this
+   one gets the empty library of its platform). */
 static void keep_preload(void)
 {
     const char *mine = getenv("LD_PRELOAD"), *end = mine ? self_in(mine) : NULL;
-    size_t len = end ? (size_t)(end - mine) : 0;
+    const char *self = kept.self_abs;
+    size_t len = end ? (size_t)(end - mine) : 0, start = len;
 
     strcpy(kept.preload, "LD_PRELOAD=");
     if (end) { /* drop our entry itself: it goes in absolute */
-        while (len > 0 && mine[len - 1] != ':' && mine[len - 1] != ' ')
-            len--;
-        if (len + strlen(kept.self_abs) + 12 > sizeof kept.preload)
-            len = 0;
-        memcpy(kept.preload + 11, mine, len);
+        while (start > 0 && mine[start - 1] != ':' && mine[start - 1] != ' ')
+            start--;
+        if (mine[start] == '/' && memchr(mine + start, '$', len - start))
+            start = len, self = "";
+        if (start + strlen(self) + 12 > sizeof kept.preload)
+            start = 0, self = kept.self_abs;
+        memcpy(kept.preload + 11, mine, start);
     }
-    strcpy(kept.preload + 11 + len, kept.self_abs);
+    strcpy(kept.preload + 11 + start, self);
     kept.preload_len = strlen(kept.preload);
 }
 

@@ -183,6 +183,8 @@ struct cow_env {
 };
 char *const *cow_child_env(char *const *envp, struct cow_env *e); /* NULL: ENOMEM */
 void cow_child_env_done(struct cow_env *e);
+/* Does an LD_PRELOAD entry (len bytes) name file, $PLATFORM expanded? */
+int cow_preload_names(const char *entry, size_t len, const char *file);
 
 /* handles.c: open_by_handle_at */
 struct file_handle;

@@ -120,13 +120,22 @@ fi
 make -s -C "$repo" BUILD="$BUILD" DESTDIR="$T/root" PREFIX=/usr/local install >/dev/null
 installed=$(cd "$T/root" && find . -type f | sort | paste -sd' ')
 want="./usr/local/bin/cowlink ./usr/local/lib/libcowlink.so ./usr/local/share/man/man1/cowlink.1"
+# (x86_64: the empty library for 32-bit programs, preload/stub.c)
+[ ! -f "$BUILD/libcowlink-i686.so" ] ||
+    want="./usr/local/bin/cowlink ./usr/local/lib/cowlink/i686/libcowlink.so ./usr/local/lib/libcowlink.so ./usr/local/share/man/man1/cowlink.1"
 [ "$installed" = "$want" ] && pass "make install: $installed" || fail "make install put: $installed"
+# The hook's name for the library: the loader expands $PLATFORM to this
+# machine's, and the library it loads is the one installed.
+got=$(LD_PRELOAD="$T/root/usr/local/lib/cowlink/\$PLATFORM/libcowlink.so" COWLINK_STORE=$T env -i sh -c 'echo "$LD_PRELOAD"' 2>&1 | no_asan)
+[ "$got" = "$T/root/usr/local/lib/cowlink/\$PLATFORM/libcowlink.so" ] &&
+    pass "lib/cowlink/\$PLATFORM/libcowlink.so is the library (it passes itself on after env -i)" ||
+    fail "lib/cowlink/\$PLATFORM/libcowlink.so: a child after env -i got '$got'"
 got=$(NIX_STORE=$T "$T/root/usr/local/bin/cowlink" sh -c 'echo "$LD_PRELOAD"' | no_asan)
 [ "$got" = "$T/root/usr/local/lib/libcowlink.so" ] && pass "the installed command finds ../lib/libcowlink.so" ||
     fail "the installed command preloads '$got'"
 make -s -C "$repo" BUILD="$BUILD" DESTDIR="$T/root" PREFIX=/usr/local uninstall >/dev/null
 left=$(cd "$T/root" && find . -type f | paste -sd' ')
-[ -z "$left" ] && pass "make uninstall removes all three" || fail "make uninstall left: $left"
+[ -z "$left" ] && pass "make uninstall removes all it put" || fail "make uninstall left: $left"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -19,7 +19,8 @@
 # log (`nix log`).  The fixup pass (cowlinkElfChecks, cowlinkCheckLinks,
 # cowlinkRelativeLinks) is another hook, cowlink-fixup-hook.sh.
 
-cowlinkLib=@cowlinkLib@
+# (quoted: the library's name holds the loader's $PLATFORM)
+cowlinkLib='@cowlinkLib@'
 cowlinkBin=@cowlinkBin@
 
 cowlinkSay() { echo "cowlink: $*" >&2; }

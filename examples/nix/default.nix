@@ -43,8 +43,9 @@ stdenv.mkDerivation {
 
   # The installed command and library, as a build uses them: `cowlink
   # --version`, then a write through a link into a read-only "store" with
-  # the library preloaded must give a private copy and leave the store as
-  # it was.
+  # the library preloaded as the hook names it (lib/cowlink/$PLATFORM/, so
+  # that a loader whose platform is not installed fails here) must give a
+  # private copy and leave the store as it was.
   doInstallCheck = true;
   installCheckPhase = ''
     runHook preInstallCheck
@@ -53,7 +54,7 @@ stdenv.mkDerivation {
     echo store >cowlink-check/store/f
     chmod -R a-w cowlink-check/store
     ln -s "$PWD/cowlink-check/store/f" cowlink-check/link
-    COWLINK_STORE=$PWD/cowlink-check/store LD_PRELOAD=$out/lib/libcowlink.so \
+    COWLINK_STORE=$PWD/cowlink-check/store LD_PRELOAD="$out/lib/cowlink/\$PLATFORM/libcowlink.so" \
       bash -c 'echo private >>cowlink-check/link'
     test ! -L cowlink-check/link
     printf 'store\nprivate\n' | cmp - cowlink-check/link

@@ -13,7 +13,9 @@
 makeSetupHook {
   name = "cowlink-hook";
   substitutions = {
-    cowlinkLib = "${cowlink}/lib/libcowlink.so";
+    # $PLATFORM is the loader's, expanded per program: a 32-bit program of
+    # an x86_64 build gets the empty library of its platform (stub.c).
+    cowlinkLib = "${cowlink}/lib/cowlink/$PLATFORM/libcowlink.so";
     cowlinkBin = lib.getExe cowlink;
   };
 } ./cowlink-hook.sh

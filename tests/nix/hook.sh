@@ -21,7 +21,9 @@ crane=$2 stdenv_src=$3
 # setup runs: a new machine has no zstd).
 # qemu-user and an aarch64 C compiler and libc: a cross build's emulated
 # test binary.
-bash "$here/../setup.sh" --only zstd patchelf gcc binutils qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+# gcc-12-multilib: a 32-bit x86 test binary, run natively (not gcc-multilib,
+# which Debian makes conflict with the cross compilers).
+bash "$here/../setup.sh" --only zstd patchelf gcc binutils qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-12-multilib
 T=$(mktemp -d /tmp/cowlink-hook-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 passed=0 failed=0
@@ -35,10 +37,11 @@ check() { # description, then a command that must succeed
 
 # The packages, as stdenv sees them: cowlink's hook (its @...@ replaced,
 # as makeSetupHook's substitutions do) and crane's inheritance hook.
-mkdir -p "$T/cowlink/nix-support" "$T/cowlink/lib" "$T/cowlink/bin" "$T/crane/nix-support" "$T/cowlink-fixup/nix-support"
-cp "$BUILD/libcowlink.so" "$T/cowlink/lib/"
-cp "$BUILD/cowlink" "$T/cowlink/bin/"
-sed -e "s#@cowlinkLib@#$T/cowlink/lib/libcowlink.so#g" -e "s#@cowlinkBin@#$T/cowlink/bin/cowlink#g" \
+# cowlink installed as default.nix installs it (make install), the hook
+# naming the library by the loader's $PLATFORM as hook.nix does.
+mkdir -p "$T/cowlink/nix-support" "$T/crane/nix-support" "$T/cowlink-fixup/nix-support"
+make -s -C "$here/../.." BUILD="$BUILD" PREFIX="$T/cowlink" install >/dev/null
+sed -e "s#@cowlinkLib@#$T/cowlink/lib/cowlink/\$PLATFORM/libcowlink.so#g" -e "s#@cowlinkBin@#$T/cowlink/bin/cowlink#g" \
     "$here/../../examples/nix/cowlink-hook.sh" >"$T/cowlink/nix-support/setup-hook"
 # The fixup pass, a hook of its own (before it was, cowlink-hook.sh had it).
 fixup_hook=$here/../../examples/nix/cowlink-fixup-hook.sh
@@ -277,7 +280,7 @@ check "the fixup hook alone (the deps): cowlink's ELF pass, no warning, the libr
 check "... and it names neither the library nor the command" \
     not grep -q "$T/cowlink/" "$T/cowlink-fixup/nix-support/setup-hook"
 
-lib=$T/cowlink/lib/libcowlink.so
+lib=$T/cowlink/lib/cowlink/\$PLATFORM/libcowlink.so
 
 # Structured attributes (nixpkgs' __structuredAttrs, or
 # config.structuredAttrsByDefault): `outputs` is an associative array, and
@@ -327,6 +330,24 @@ build emulated cowlinkInherit=1 \
 check "cross: an emulated test binary's stderr is empty (no 'cannot be preloaded')" \
     test -f "$T/emulated/stderr" -a ! -s "$T/emulated/stderr"
 check "... where the library is in LD_PRELOAD" grep -qx "check $lib" "$T/emulated/phases"
+
+# ... and an i686 program run natively on x86_64 (a 32-bit test binary),
+# by the check phase and by a child that drops the environment (env -i:
+# the library passes the hook's entry on): its loader gets the empty
+# library of its platform and says nothing; a 64-bit grandchild after env
+# -i still has the library.
+gcc -m32 -o "$T/i686" "$T/src/main.c"
+cat >"$T/native32.sh" <<EOF
+echo "check \$LD_PRELOAD" >>$T/native32/phases
+$T/i686 2>$T/native32/stderr
+env -i $T/i686 2>>$T/native32/stderr
+env -i sh -c 'echo "child \$LD_PRELOAD"' >>$T/native32/phases
+EOF
+build native32 cowlinkInherit=1 checkPhase="runHook preCheck; source $T/native32.sh; runHook postCheck" || true
+check "i686 on x86_64: a 32-bit test binary's stderr is empty (no 'wrong ELF class')" \
+    test -f "$T/native32/stderr" -a ! -s "$T/native32/stderr"
+check "... where the library is in LD_PRELOAD, and a child after env -i has it" \
+    test -n "$(grep -x "check $lib" "$T/native32/phases")" -a -n "$(grep -x "child $lib" "$T/native32/phases")"
 
 # crane's use-zstd chain (.prev): crane's function calls itself by name for
 # each level; one warning, and both levels unpacked.

@@ -290,7 +290,7 @@ toolchain() { # debian|stable
             fail "$tc: no installCheckPhase in the package's build"
         fi
         if [ "$(ls -A "$hook")" = nix-support ] && [ "$(ls -A "$hook/nix-support")" = setup-hook ] &&
-            grep -qx "cowlinkLib=$out/lib/libcowlink.so" "$hook/nix-support/setup-hook" &&
+            grep -qxF "cowlinkLib='$out/lib/cowlink/\$PLATFORM/libcowlink.so'" "$hook/nix-support/setup-hook" &&
             grep -qx "cowlinkBin=$out/bin/cowlink" "$hook/nix-support/setup-hook"; then
             pass "$tc: the hook is hook-only (no bin/, share/) and names $out's library and command"
         else

@@ -83,6 +83,30 @@ static void turned_off_on_purpose(void **state)
     cow_child_env_done(&e);
 }
 
+/* An entry naming the library by lib/cowlink/$PLATFORM/ (the Nix hook's)
+   is the library the loader made of it: one whole component stands for
+   the token, nothing else. */
+static void platform_token(void **state)
+{
+    const char *lib = "/s/lib/cowlink/x86_64/libcowlink.so";
+#define NAMES(entry) cow_preload_names(entry, strlen(entry), lib)
+    (void)state;
+    assert_true(NAMES("/s/lib/cowlink/$PLATFORM/libcowlink.so"));
+    assert_true(NAMES("/s/lib/cowlink/${PLATFORM}/libcowlink.so"));
+    assert_true(NAMES(lib));
+    assert_true(cow_preload_names("/s/lib/cowlink/$PLATFORM/libcowlink.so:x", 38, lib));
+    assert_false(NAMES("/s/lib/$PLATFORM/libcowlink.so"));    /* two components */
+    assert_false(NAMES("/s/lib/cowlink/x86_64$PLATFORM/libcowlink.so"));
+    assert_false(NAMES("/s/lib/cowlink/$LIB/libcowlink.so")); /* not the token */
+    assert_false(NAMES("/s/lib/cowlink/$PLATFORM/$PLATFORM"));
+    assert_false(NAMES("/s/lib/cowlink/$PLATFORM"));          /* truncated */
+    assert_false(NAMES("/s/lib/cowlink/$PLATFORM/other.so"));
+    assert_false(cow_preload_names("/s/lib/cowlink/$PLAT", 20, lib));
+    assert_false(cow_preload_names("/s/lib/cowlink/$PLATFORM/libcowlink.so", 38,
+                                   "/s/lib/cowlink//libcowlink.so")); /* empty */
+#undef NAMES
+}
+
 /* More than the caller's frame holds: a mapping, given back after. */
 static void long_lists(void **state)
 {
@@ -111,6 +135,7 @@ int main(void)
         cmocka_unit_test(nothing_missing_nothing_changed),
         cmocka_unit_test(turned_off_on_purpose),
         cmocka_unit_test(long_lists),
+        cmocka_unit_test(platform_token),
     };
     int failed;
 
