@@ -364,6 +364,19 @@ static FILE *fopen_placed(const char *op, const char *p, const char *m, int how,
    (the file is there now: no O_EXCL again).  Without /proc, by the
    caller's path. */
 typedef FILE *reopen_fn(const char *, const char *, FILE *);
+
+/* A refused freopen fails as glibc's freopen fails: the stream's
+   descriptor closed, the FILE left to the caller (who may still fclose
+   it).  glibc's own failure does exactly that: a reopen on "" (ENOENT),
+   then the refusal's errno. */
+static FILE *reopen_refused(reopen_fn *next, const char *m, FILE *s, int err)
+{
+    if (s)
+        next("", m, s);
+    errno = err;
+    return NULL;
+}
+
 static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *s, int how,
                             reopen_fn *next)
 {
@@ -382,7 +395,7 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
         sys_close(fd);
         errno = saved;
     } else {
-        s = NULL;
+        return reopen_refused(next, m, s, errno);
     }
     if (s)
         cow_opened(AT_FDCWD, p, fileno(s), how);
@@ -391,9 +404,9 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
 
 /* freopen: a NULL path reopens the stream's own file (glibc does it
    through /proc, out of our sight): a store file cannot be reopened for
-   writing, and on that refusal the stream is closed, as freopen does.  A
-   path for writing is opened as above; a ",ccs=" mode goes by the placed
-   name (/proc/self/fd/N/NAME). */
+   writing.  A path for writing is opened as above; a ",ccs=" mode goes by
+   the placed name (/proc/self/fd/N/NAME).  Every refusal fails as
+   freopen fails (reopen_refused). */
 #define REOPENS(name)                                                         \
     ENTRY(FILE *, name, (const char *p, const char *m, FILE *s))              \
     {                                                                         \
@@ -404,16 +417,15 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
         int how = cow_fopen_how(m), err;                                      \
         if (!p) {                                                             \
             err = s && how ? cow_before_fd(#name, fileno(s), how) : 0;        \
-            if (err) {                                                        \
-                fclose(s);                                                    \
-                errno = err;                                                  \
-                return NULL;                                                  \
-            }                                                                 \
+            if (err)                                                          \
+                return reopen_refused(next, m, s, err);                       \
             return next(p, m, s);                                             \
         }                                                                     \
         if (how && !strchr(m, ','))                                           \
             return freopen_placed(#name, p, m, s, how, next);                 \
-        PLACED(NULL, #name, at, AT_FDCWD, p, how ? how | COW_AT : 0, 0666);   \
+        err = cow_before_write_at(#name, AT_FDCWD, p, how ? how | COW_AT : 0, 0666, &at); \
+        if (err)                                                              \
+            return reopen_refused(next, m, s, err);                           \
         if (at.own && cow_proc_name(&at, at_path))                            \
             by = at_path;                                                     \
         s = next(by, m, s);                                                   \

@@ -32,6 +32,7 @@ static const char *name_of(int err)
         {EXDEV, "EXDEV"},   {EINVAL, "EINVAL"}, {EISDIR, "EISDIR"}, {ELOOP, "ELOOP"},
         {EEXIST, "EEXIST"}, {ENODATA, "ENODATA"}, {ENOTTY, "ENOTTY"}, {EAGAIN, "EAGAIN"},
         {ENOTDIR, "ENOTDIR"}, {EMFILE, "EMFILE"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {EBADF, "EBADF"},
+        {EBADFD, "EBADFD"},
     };
     static char other[16];
 
@@ -124,20 +125,37 @@ static int on_fd(const char *op, const char *path)
     return said(r);
 }
 
+/* A failed freopen has closed its stream's descriptor, as glibc's does,
+   and left the FILE to the caller, whose fclose frees it: -1 with the
+   freopen's errno, or with EBADFD when the descriptor was left open (a
+   crash here is a FILE freed twice). */
+static int reopen_failed(FILE *f, int was)
+{
+    int err = errno;
+
+    if (fcntl(was, F_GETFD) != -1) {
+        close(was);
+        err = EBADFD;
+    }
+    fclose(f);
+    errno = err;
+    return -1;
+}
+
 /* freopen(NULL, "w") on a stream opened for reading: glibc reopens the
    stream's file through /proc. */
 static int reopen(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "r"), *g;
+    int was = f ? fileno(f) : -1;
 
     if (!f)
         return said(-1);
-    f = freopen(NULL, "w", f);
-    if (f) {
-        fputs("x\n", f);
-        fclose(f);
-    }
-    return said(f ? 0 : -1);
+    if (!(g = freopen(NULL, "w", f)))
+        return said(reopen_failed(f, was));
+    fputs("x\n", g);
+    fclose(g);
+    return said(0);
 }
 
 static int with_mode(const char *path, const char *mode)
@@ -349,22 +367,18 @@ static int chdir_on_signal(const char *dir, const char *mark, const char *name)
 }
 
 /* freopen(path, mode) of a stream, and a line written: 0, or -1 with
-   errno.  A failed freopen leaves its FILE to no one (glibc closed its
-   descriptor; cowlink, refusing, closed nothing: closed here). */
+   errno (reopen_failed's). */
 static int reopen_line(const char *path, const char *mode)
 {
     FILE *f = fopen("/dev/null", "r"), *g;
-    int was = f ? fileno(f) : -1, err;
+    int was = f ? fileno(f) : -1;
 
-    if (f && (g = freopen(path, mode, f))) {
-        fputs("x\n", g);
-        return fclose(g);
-    }
-    err = errno;
-    if (was >= 0)
-        close(was);
-    errno = err;
-    return -1;
+    if (!f)
+        return -1;
+    if (!(g = freopen(path, mode, f)))
+        return reopen_failed(f, was);
+    fputs("x\n", g);
+    return fclose(g);
 }
 
 /* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
@@ -615,7 +629,7 @@ int main(int argc, char **argv)
     if (!strcmp(op, "freopen"))
         return reopen(p);
     if (!strcmp(op, "freopen_path"))
-        return said(reopen_line(p, "w"));
+        return said(reopen_line(p, *a ? a : "w")); /* [MODE] */
     if (!strcmp(op, "chmod"))
         return said(chmod(p, octal(a)));
     if (!strcmp(op, "chown"))

@@ -110,6 +110,10 @@ add freopen_path_link freopen_path_below_dirlink
 one freopen_path_link '$CALLS freopen_path a.txt' '*:ok'
 check_freopen_path_link() { is_private a.txt && content a.txt x; }
 one freopen_path_below_dirlink '$CALLS freopen_path pkgdir/new' "$REFUSED"
+# A ",ccs=" mode goes by the placed name; refused, it fails as freopen
+# fails (the stream's descriptor closed: calls.c's reopen_failed).
+add freopen_ccs_below_dirlink
+one freopen_ccs_below_dirlink '$CALLS freopen_path pkgdir/new w,ccs=UTF-8' "$REFUSED"
 
 # 7. fopen modes that glibc opens for writing.
 add fopen_rplusx fopen_rxplus fopen_plus_sixth fopen_plus_seventh
