@@ -499,8 +499,9 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
 
 /* Calls that create, remove, rename or link names: refused where a name
    lies in a store reached through a symlink, and made on the placed names
-   (at, with D(at1), N(at1), D(at2), N(at2)).  Renames onto and unlinks of
-   a store link replace the link: they pass through and are recorded. */
+   (at, with D(at1), N(at1), D(at2), N(at2)); the second name, in the
+   first's directory, on the first's descriptor.  Renames onto and unlinks
+   of a store link replace the link: they pass through and are recorded. */
 #define NAMES(name, params, args, d1, p1, how1, d2, p2, how2, call)           \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
@@ -509,7 +510,7 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
         int r;                                                                \
         NEXT(name, -1)                                                        \
         PLACED(-1, #name, at1, d1, p1, (how1) ? (how1) | COW_AT : 0, 0);      \
-        int err = cow_before_write_at(#name, d2, p2, (how2) | COW_AT, 0, &at2); \
+        int err = cow_before_write_beside(#name, d2, p2, (how2) | COW_AT, 0, &at2, &at1); \
         if (err) {                                                            \
             cow_place_release(&at1);                                          \
             errno = err;                                                      \
@@ -518,8 +519,8 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
         cow_observe_before(&seen, d2, p2);                                    \
         r = at1.own || at2.own ? call : next args;                            \
         cow_observe_after(&seen, #name, r);                                   \
-        cow_place_release(&at1);                                              \
         cow_place_release(&at2);                                              \
+        cow_place_release(&at1);                                              \
         return r;                                                             \
     }
 

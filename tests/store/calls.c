@@ -370,7 +370,8 @@ static int reopen_line(const char *path, const char *mode)
 /* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
    store directory) over and over, by a raw renameat2 that cowlink does not
    see (another program), while the main thread appends to DIR/NAME,
-   changes its mode, truncates it, makes and removes DIR/new, makes and
+   changes its mode, truncates it, makes and removes DIR/new, renames
+   DIR/NAME to DIR/moved and back (two names in one directory), makes and
    removes temporary files and directories (mkstemp, mkdtemp) in DIR, and
    reopens a stream on DIR/NAME (freopen).  It prints "done": the store
    must not have changed. */
@@ -386,7 +387,7 @@ static void *swapper(void *arg)
 
 static int swap_race(const char *dir, const char *link, const char *name)
 {
-    char path[PATH_MAX], made[PATH_MAX], temp[PATH_MAX];
+    char path[PATH_MAX], made[PATH_MAX], moved[PATH_MAX], temp[PATH_MAX];
     pthread_t t;
     int fd;
 
@@ -394,6 +395,7 @@ static int swap_race(const char *dir, const char *link, const char *name)
     swap_b = link;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(made, sizeof made, "%s/new", dir);
+    snprintf(moved, sizeof moved, "%s/moved", dir);
     if (pthread_create(&t, NULL, swapper, NULL))
         return said(-1);
     for (int i = 0; i < 20000; i++) {
@@ -402,6 +404,9 @@ static int swap_race(const char *dir, const char *link, const char *name)
         truncate(path, 3);
         if (mkdir(made, 0755) == 0)
             rmdir(made);
+        if (rename(path, moved) == 0) /* back, once DIR is the directory again */
+            for (int k = 0; k < 1000 && rename(moved, path) != 0; k++)
+                ;
         if (i % 8)
             continue; /* dearer: an eighth of the rounds */
         snprintf(temp, sizeof temp, "%s/tmpXXXXXX", dir);

@@ -523,12 +523,13 @@ add flock_below_dirlink
 one flock_below_dirlink '$CALLS create_rdonly pkgdir/a.txt'
 BITES_flock_store_file=no BITES_flock_program=no BITES_flock_below_dirlink=no
 # A directory exchanged with a link to a store directory while a program
-# appends below it, changes a mode, truncates, makes directories and
-# temporary files there (mkstemp, mkdtemp), reopens a stream there
-# (freopen: these two were made by the caller's path, and the store
-# changed): the call is made on the directory cowlink looked at (the *at
-# form on its descriptor, or /proc/self/fd/N/NAME), so the exchange
-# cannot redirect it into the store.
+# appends below it, changes a mode, truncates, makes directories, renames
+# a file there and back (both names on one descriptor), makes temporary
+# files there (mkstemp, mkdtemp), reopens a stream there (freopen: these
+# two were made by the caller's path, and the store changed): the call is
+# made on the directory cowlink looked at (the *at form on its
+# descriptor, or /proc/self/fd/N/NAME), so the exchange cannot redirect
+# it into the store.
 add swap_race
 setup_swap_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt"; }
 CALL_swap_race='$CALLS swap_race d pkgdir a.txt'
