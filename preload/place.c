@@ -17,7 +17,9 @@
  *
  * The ordinary write pays one statx (its name is on no store's device:
  * nothing more to know, wherever its symlinks lead), or two for a name
- * that does not exist yet (the same question about its directory).
+ * that does not exist yet (the same question about its directory), one
+ * for the missing second name of a rename or a link in the directory of
+ * the first, when the first is a file (cow_place_beside).
  */
 #include <string.h>
 #include <sys/sysmacros.h>
