@@ -311,8 +311,9 @@ static int chdir_race(const char *dir, const char *other)
 }
 
 /* chdir_on_signal DIR MARK NAME: a thread waits for SIGUSR1, then
-   changes the working directory to DIR and makes MARK; the main thread
-   makes the directory NAME (no directory part).  Run under pause.c, whose
+   changes the working directory to DIR and makes MARK (a directory: no
+   descriptor needed, where the table is full); the main thread makes the
+   directory NAME (no directory part).  Run under pause.c, whose
    action sends the signal and waits for MARK while the main thread is
    held at its mkdir: another thread's chdir between cowlink's look and
    the call, every run. */
@@ -324,7 +325,7 @@ static void *chdir_on_signal_thread(void *arg)
     int sig;
 
     if (sigwait(set, &sig) == 0 && chdir(chdir_to) == 0)
-        close(open(chdir_mark, O_WRONLY | O_CREAT, 0644));
+        mkdir(chdir_mark, 0755);
     return NULL;
 }
 
@@ -588,6 +589,14 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!strcmp(op, "emfile")) { /* emfile OP ARGS...: OP with a full table */
+        fill_fd_table();
+        return main(argc - 1, argv + 1);
+    }
+    if (!strcmp(op, "emfile_known_cwd")) { /* the same, once a name was made
+                                              and removed in the working
+                                              directory (cowlink knows it) */
+        if (mkdir("known", 0755) || rmdir("known"))
+            return said(-1);
         fill_fd_table();
         return main(argc - 1, argv + 1);
     }

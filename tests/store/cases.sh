@@ -604,3 +604,48 @@ WANT_chdir_at_look="$REFUSED"
 add errno_at_start
 one errno_at_start '$CALLS errno_at_start .'
 BITES_errno_at_start=no
+
+# 33. Without /proc (unmounted in a mount namespace of its own: unshare
+#     needs root), the calls with no *at form are made by the caller's
+#     path: a store link is made private first all the same (as root the
+#     store is not changed) ...
+NO_PROC='unshare --mount --propagation private sh -c "umount -l /proc && exec \$CALLS'
+add no_proc_chmod no_proc_truncate no_proc_utimes no_proc_setxattr
+one no_proc_chmod "$NO_PROC chmod a.txt 600\"" '*:ok'
+one no_proc_truncate "$NO_PROC truncate a.txt 1\"" '*:ok'
+one no_proc_utimes "$NO_PROC utimes a.txt set\"" '*:ok'
+one no_proc_setxattr "$NO_PROC setxattr a.txt\"" '*:ok'
+check_no_proc_chmod() { is_private a.txt && content a.txt old && [ "$(stat -c %a "$W/a.txt")" = 600 ]; }
+check_no_proc_truncate() { is_private a.txt && content a.txt o; }
+check_no_proc_utimes() { private_old && [ "$(stat -c %Y "$W/a.txt")" = 1000 ]; }
+check_no_proc_setxattr() { private_old && getfattr -n user.cow "$W/a.txt" >/dev/null; }
+MODES_no_proc_chmod="root-ro root-rw" MODES_no_proc_truncate="root-ro root-rw"
+MODES_no_proc_utimes="root-ro root-rw" MODES_no_proc_setxattr="root-ro root-rw"
+# ... but the call follows a link put in place of the name between
+# cowlink's look and the call (with /proc it is made on the file cowlink
+# opened: swap_file_chmod).  A limit, shown where the store cannot be
+# written: the chmod, held at the call (not at cowlink's O_PATH open
+# before it), reaches the store file and fails (EROFS); the link is not
+# made private.
+add no_proc_swap_limit
+setup_no_proc_swap_limit() { setup_swap_file; }
+CALL_no_proc_swap_limit="r=\$(PAUSE_NOT_OPATH=1 $SWAP_TO_STORE $NO_PROC chmod f.txt 600\"); echo \$r,\$(test -L f.txt && echo link)"
+WANT_no_proc_swap_limit='root-ro:EROFS,link'
+MODES_no_proc_swap_limit=root-ro
+BITES_no_proc_swap_limit=no
+
+# 34. A name with no directory part is placed in "." opened as a
+#     descriptor (chdir_at_call, chdir_at_look), except where the
+#     descriptor table is full: then, decided by the class cowlink keeps
+#     for the working directory (learnt here by a name made there
+#     before), the call is made by its name, relative to the working
+#     directory of that moment.  A
+#     limit, shown where the store cannot be written: another thread's
+#     chdir to a store directory while the call is held moves it there,
+#     where it fails (made nowhere).
+add emfile_chdir_limit
+setup_emfile_chdir_limit() { setup_chdir_at_call; }
+CALL_emfile_chdir_limit="cd here && \"\$BIN/pause\" made $CHDIR_ACTION \$CALLS emfile_known_cwd chdir_on_signal \$STORE/pkg \"$W/moved\" made >/dev/null; ls -d \"$W\"/here/made 2>/dev/null | wc -l"
+WANT_emfile_chdir_limit='*:0'
+MODES_emfile_chdir_limit='root-ro nobody'
+BITES_emfile_chdir_limit=no

@@ -10,7 +10,9 @@
  *   pause PATTERN ACTION PROGRAM [ARG...]
  *
  * PATTERN is matched (fnmatch) against the last component of the call's
- * path argument.  ACTION sees PAUSED_PID (the process) and PAUSED_TID (the
+ * path argument.  With PAUSE_NOT_OPATH=1 in the environment, an O_PATH
+ * open is no act: the call itself is held, not cowlink's open of the file
+ * before it.  ACTION sees PAUSED_PID (the process) and PAUSED_TID (the
  * held thread).  Exits with the program's status; 125 when the call never
  * came (the case then tests nothing), 126 when ptrace is refused.  Needs
  * PTRACE_GET_SYSCALL_INFO (Linux 5.3). */
@@ -73,9 +75,11 @@ static int read_string(pid_t tid, unsigned long long addr, char *buf, size_t siz
 }
 
 /* An open's flags ask to write or create, or to hold the file (O_PATH,
-   as cowlink does before a call made through /proc): not to read it. */
+   as cowlink does before a call made through /proc, unless
+   PAUSE_NOT_OPATH): not to read it. */
 static int may_write(pid_t tid, const struct __ptrace_syscall_info *si, int at)
 {
+    const char *not_opath = getenv("PAUSE_NOT_OPATH");
     unsigned long long flags = si->entry.args[at];
     char how[8];
     char path[64];
@@ -91,7 +95,8 @@ static int may_write(pid_t tid, const struct __ptrace_syscall_info *si, int at)
             memcpy(&flags, how, sizeof flags);
         close(fd);
     }
-    return (flags & O_PATH) || (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
+    return ((flags & O_PATH) && !(not_opath && !strcmp(not_opath, "1"))) ||
+           (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 }
 
 static int matches(pid_t tid, const struct __ptrace_syscall_info *si, const char *pattern)
