@@ -64,7 +64,7 @@ int cow_mounts_complete(void);     /* the mount table was read whole */
 int cow_store_by_view(unsigned long long mnt_id, const char *dir);
 int cow_stores_unsure(void);       /* the store directories could not be kept */
 int cow_stores_layered(void);      /* a store's files may show another device */
-int cow_output_named(dev_t dev, ino_t ino, const char *name);
+int cow_output_named(int dir, const char *name); /* an output, in dir */
 #define COW_MAX_OUTPUTS 16
 int cow_output_ids(dev_t dev[], ino_t ino[]);
 

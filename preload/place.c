@@ -433,16 +433,6 @@ static int store_dir_itself(const struct cow_stat *obj)
             ((obj->attributes & STATX_ATTR_MOUNT_ROOT) && mount_kind(obj) == COW_MOUNT_ALL));
 }
 
-/* Is name in the directory dir one of the outputs, directly in a store
-   directory (mkdir $out from the store directory)? */
-static int output_here(int dir, const char *name)
-{
-    struct cow_stat sx;
-
-    return sys_statx(dir, "", AT_EMPTY_PATH, &sx) == 0 &&
-           cow_output_named(dev_of(&sx), sx.ino, name);
-}
-
 /* A link that leads outside the store is opened where its text leads,
    unless that is not what the kernel opens: a link in /proc (/dev/stdout,
    /dev/fd/N, a process substitution's /dev/fd/63) stands for an object
@@ -621,7 +611,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     }
     if (!whole && store_dir_itself(&obj))
         class = COW_DIR_STORE_RO;
-    else if (!whole && output_here(pl->dir, pl->name))
+    else if (!whole && cow_output_named(pl->dir, pl->name)) /* mkdir $out from the store directory */
         class = COW_DIR_PLAIN;
     else if (!whole && !here && pl->dir != AT_FDCWD && mount_known(&obj))
         class = class_on(pl->dir, obj.mnt_id);
