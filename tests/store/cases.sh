@@ -606,8 +606,7 @@ one errno_at_start '$CALLS errno_at_start .'
 BITES_errno_at_start=no
 
 # 33. Without /proc (unmounted in a mount namespace of its own: unshare
-#     needs root), the calls with no *at form are made by the caller's
-#     path: a store link is made private first all the same (as root the
+#     needs root), a store link is made private all the same (as root the
 #     store is not changed) ...
 NO_PROC='unshare --mount --propagation private sh -c "umount -l /proc && exec \$CALLS'
 add no_proc_chmod no_proc_truncate no_proc_utimes no_proc_setxattr
@@ -621,15 +620,33 @@ check_no_proc_utimes() { private_old && [ "$(stat -c %Y "$W/a.txt")" = 1000 ]; }
 check_no_proc_setxattr() { private_old && getfattr -n user.cow "$W/a.txt" >/dev/null; }
 MODES_no_proc_chmod="root-ro root-rw" MODES_no_proc_truncate="root-ro root-rw"
 MODES_no_proc_utimes="root-ro root-rw" MODES_no_proc_setxattr="root-ro root-rw"
-# ... but the call follows a link put in place of the name between
-# cowlink's look and the call (with /proc it is made on the file cowlink
-# opened: swap_file_chmod).  A limit, shown where the store cannot be
-# written: the chmod, held at the call (not at cowlink's O_PATH open
-# before it), reaches the store file and fails (EROFS); the link is not
-# made private.
+# ... and a file exchanged for a link to a store file after cowlink opened
+# it (O_PATH: pause.c holds the program when that open returns) is not
+# followed: the change of mode, owner or times is made on the file opened
+# (fchmodat2, fchownat, utimensat with AT_EMPTY_PATH), the link is left
+# as it is (the previous library made the call by its path and followed
+# the link: EROFS, and as root on a writable store the store changed).
+# They print the result and what f.txt is then.
+SWAPPED_TO_STORE="PAUSE_AT_EXIT=1 $SWAP_TO_STORE $NO_PROC"
+WHAT_F='echo $r,$(test -L f.txt && echo link)'
+add no_proc_swap_chmod no_proc_swap_chown no_proc_swap_utimensat
+CALL_no_proc_swap_chmod="r=\$($SWAPPED_TO_STORE chmod f.txt 600\"); $WHAT_F"
+CALL_no_proc_swap_chown="r=\$($SWAPPED_TO_STORE chown f.txt 0 0\"); $WHAT_F"
+CALL_no_proc_swap_utimensat="r=\$($SWAPPED_TO_STORE utimensat f.txt set\"); $WHAT_F"
+for name in chmod chown utimensat; do
+    eval "setup_no_proc_swap_$name() { setup_swap_file; }"
+    eval "WANT_no_proc_swap_$name='*:ok,link' MODES_no_proc_swap_$name='root-ro root-rw'"
+    # without the library the call is held after it is made (nothing to
+    # bite); the previous library changed the store (root-rw), or met EROFS
+    eval "BITES_no_proc_swap_$name=no"
+done
+# A limit: truncate and the extended attribute calls have no such form;
+# without /proc they are made by the caller's path, and follow the link.
+# Shown where the store cannot be written: the truncate reaches the store
+# file and fails; the link is not made private.
 add no_proc_swap_limit
 setup_no_proc_swap_limit() { setup_swap_file; }
-CALL_no_proc_swap_limit="r=\$(PAUSE_NOT_OPATH=1 $SWAP_TO_STORE $NO_PROC chmod f.txt 600\"); echo \$r,\$(test -L f.txt && echo link)"
+CALL_no_proc_swap_limit="r=\$($SWAPPED_TO_STORE truncate f.txt 1\"); $WHAT_F"
 WANT_no_proc_swap_limit='root-ro:EROFS,link'
 MODES_no_proc_swap_limit=root-ro
 BITES_no_proc_swap_limit=no
