@@ -745,14 +745,22 @@ int cow_store_by_view(unsigned long long id, const char *dir)
     return seen ? 0 : -1;
 }
 
-/* Is name, in the store directory (dev, ino), one of the outputs? */
-int cow_output_named(dev_t dev, ino_t ino, const char *name)
+/* Is name, in the directory open as dir, one of the outputs, directly in
+   a store directory?  The directory is asked for its identity only when
+   an output has that name. */
+int cow_output_named(int dir, const char *name)
 {
+    struct stat st;
+    int asked = 0;
+
     ensure_config();
     for (int n = 0; n < cfg.noutputs; n++) {
         int i = cfg.output_store[n];
-        if (i >= 0 && cfg.ino[i] && cfg.dev[i] == dev && cfg.ino[i] == ino &&
-            strcmp(cfg.output_name[n], name) == 0)
+        if (i < 0 || !cfg.ino[i] || strcmp(cfg.output_name[n], name))
+            continue;
+        if (!asked++ && sys_fstatat(dir, "", &st, AT_EMPTY_PATH) < 0)
+            return 0;
+        if (cfg.dev[i] == st.st_dev && cfg.ino[i] == st.st_ino)
             return 1;
     }
     return 0;

@@ -64,7 +64,7 @@ int cow_mounts_complete(void);     /* the mount table was read whole */
 int cow_store_by_view(unsigned long long mnt_id, const char *dir);
 int cow_stores_unsure(void);       /* the store directories could not be kept */
 int cow_stores_layered(void);      /* a store's files may show another device */
-int cow_output_named(dev_t dev, ino_t ino, const char *name);
+int cow_output_named(int dir, const char *name); /* an output, in dir */
 #define COW_MAX_OUTPUTS 16
 int cow_output_ids(dev_t dev[], ino_t ino[]);
 
@@ -110,9 +110,16 @@ struct cow_place {
     int resolve;      /* far from any store, asked with COW_RESOLVE: the open
                          is made by the caller's own name, with no symlink
                          allowed on the way (the name looked at) */
+    int shared;       /* dir is the descriptor of the name placed beside
+                         this one (cow_place_beside), not ours to close */
+    int dir_plain;    /* dir is known to lie outside every store */
+    int from;         /* the caller's dirfd and name, for a name placed */
+    const char *path; /* beside this one; path NULL: none may be */
     struct cow_link link; /* where it leads (a link), or its path: messages */
 };
 int cow_place(int dirfd, const char *path, int how, struct cow_place *pl);
+int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
+                     const struct cow_place *beside);
 void cow_place_done(struct cow_place *pl);
 int cow_dir_class(int fd);
 int cow_fd_in_store(int fd, char target[PATH_MAX]); /* 1, 0, or -1: cannot tell */
@@ -157,6 +164,9 @@ int cow_before_write(const char *op, int dirfd, const char *path, int how,
                      mode_t create_mode);
 int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
                         mode_t create_mode, struct cow_place *pl);
+int cow_before_write_beside(const char *op, int dirfd, const char *path, int how,
+                            mode_t create_mode, struct cow_place *pl,
+                            const struct cow_place *beside);
 void cow_place_release(struct cow_place *pl); /* cow_place_done, errno kept */
 #define COW_PROC_NAME (40 + NAME_MAX + 1)
 const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME]);

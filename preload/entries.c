@@ -96,19 +96,26 @@ static void *next_of(void **slot, const char *name)
 /* Writes through a path, for calls libc has no *at form of: made on the
    placed name all the same, through the kernel's link to cowlink's
    descriptor of the file (/proc/self/fd/N) or of its directory
-   (/proc/self/fd/N/NAME).  path must be a parameter. */
-#define WRITES(ret, fail, name, params, args, dirfd, path, how, mode)         \
+   (/proc/self/fd/N/NAME).  Without /proc, one that follows its name is
+   made on that descriptor of the file by on_fd (obj: the descriptor),
+   the kernel's AT_EMPTY_PATH form, where it has one (BY_PATH: none, or
+   not on this kernel), else by the caller's path.  path must be a
+   parameter. */
+#define WRITES(ret, fail, name, params, args, dirfd, path, how, mode, on_fd)  \
     ENTRY(ret, name, params)                                                  \
     {                                                                         \
         struct cow_place at;                                                  \
         char at_path[COW_PROC_NAME];                                          \
         int obj, saved;                                                       \
-        ret r;                                                                \
+        ret r = BY_PATH;                                                      \
         NEXT(name, fail)                                                      \
         if (!(how) || !cow_enabled())                                         \
             return next args;                                                 \
         CHECKED(fail, object_placed(#name, dirfd, &path, how, mode, &at, at_path, &obj)) \
-        r = next args;                                                        \
+        if (obj >= 0 && path != at_path)                                      \
+            r = by_fd(on_fd);                                                 \
+        if (r == BY_PATH)                                                     \
+            r = next args;                                                    \
         saved = errno;                                                        \
         if (obj >= 0)                                                         \
             sys_close(obj);                                                   \
@@ -209,9 +216,9 @@ static int open_object(const struct cow_place *at)
    file exchanged for a link meanwhile can redirect it: a link found there
    is placed again (a store link is then made private first).  Other calls
    go through the directory's descriptor (/proc/self/fd/N/NAME); without
-   /proc, by the caller's path.  On 0, *path is what to call with and *obj
-   a descriptor to close after the call (or -1); at is released after the
-   call too. */
+   /proc, by the caller's path (or on the file's descriptor: WRITES).  On
+   0, *path is what to call with and *obj a descriptor to close after the
+   call (or -1); at is released after the call too. */
 static int object_placed(const char *op, int dirfd, const char **path, int how, mode_t mode,
                          struct cow_place *at, char buf[COW_PROC_NAME], int *obj)
 {
@@ -226,13 +233,9 @@ static int object_placed(const char *op, int dirfd, const char **path, int how, 
             break; /* a link was seen (made private, or placed where it
                       leads), or a directory as a whole: as placed */
         if ((*obj = open_object(at)) >= 0) {
-            if (cow_proc_fd(*obj, buf)) {
-                *path = buf;
-                return 0;
-            }
-            sys_close(*obj);
-            *obj = -1;
-            break; /* no /proc */
+            if (cow_proc_fd(*obj, buf))
+                *path = buf; /* else no /proc: on *obj itself (WRITES) */
+            return 0;
         }
         err = errno;
         cow_place_release(at);
@@ -248,6 +251,35 @@ static int object_placed(const char *op, int dirfd, const char **path, int how, 
         *path = buf;
     return 0;
 }
+
+/* Without /proc, the result of the call made by an AT_EMPTY_PATH form on
+   the file's descriptor, or BY_PATH where the kernel has no such form
+   (ENOSYS: no fchmodat2; EINVAL: a utimensat that takes no
+   AT_EMPTY_PATH).  The calls with none at all pass BY_PATH. */
+static int by_fd(int r)
+{
+    return r < 0 && (errno == ENOSYS || errno == EINVAL) ? BY_PATH : r;
+}
+
+/* utime's and utimes' times as utimensat takes them (NULL: now). */
+static const struct timespec *of_utimbuf(const struct utimbuf *t, struct timespec ts[2])
+{
+    if (!t)
+        return NULL;
+    ts[0] = (struct timespec){.tv_sec = t->actime};
+    ts[1] = (struct timespec){.tv_sec = t->modtime};
+    return ts;
+}
+
+static const struct timespec *of_timeval(const struct timeval t[2], struct timespec ts[2])
+{
+    if (!t)
+        return NULL;
+    for (int i = 0; i < 2; i++)
+        ts[i] = (struct timespec){.tv_sec = t[i].tv_sec, .tv_nsec = t[i].tv_usec * 1000};
+    return ts;
+}
+#define TIMES_SPACE ((struct timespec[2]){{0, 0}, {0, 0}})
 
 /* The open family, whose mode argument exists only with O_CREAT or
    O_TMPFILE.  The flags parameter must be named f.  A file created through
@@ -511,8 +543,9 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
 
 /* Calls that create, remove, rename or link names: refused where a name
    lies in a store reached through a symlink, and made on the placed names
-   (at, with D(at1), N(at1), D(at2), N(at2)).  Renames onto and unlinks of
-   a store link replace the link: they pass through and are recorded. */
+   (at, with D(at1), N(at1), D(at2), N(at2)); the second name, in the
+   first's directory, on the first's descriptor.  Renames onto and unlinks
+   of a store link replace the link: they pass through and are recorded. */
 #define NAMES(name, params, args, d1, p1, how1, d2, p2, how2, call)           \
     ENTRY(int, name, params)                                                  \
     {                                                                         \
@@ -521,7 +554,7 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
         int r;                                                                \
         NEXT(name, -1)                                                        \
         PLACED(-1, #name, at1, d1, p1, (how1) ? (how1) | COW_AT : 0, 0);      \
-        int err = cow_before_write_at(#name, d2, p2, (how2) | COW_AT, 0, &at2); \
+        int err = cow_before_write_beside(#name, d2, p2, (how2) | COW_AT, 0, &at2, &at1); \
         if (err) {                                                            \
             cow_place_release(&at1);                                          \
             errno = err;                                                      \
@@ -530,8 +563,8 @@ static FILE *freopen_placed(const char *op, const char *p, const char *m, FILE *
         cow_observe_before(&seen, d2, p2);                                    \
         r = at1.own || at2.own ? call : next args;                            \
         cow_observe_after(&seen, #name, r);                                   \
-        cow_place_release(&at1);                                              \
         cow_place_release(&at2);                                              \
+        cow_place_release(&at1);                                              \
         return r;                                                             \
     }
 
@@ -640,23 +673,23 @@ OPENS_FORTIFIED(__openat64_2, (int d, const char *p, int f), (d, p, f), d, p)
 FOPENS(fopen, 0)
 FOPENS(fopen64, O_LARGEFILE)
 
-WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
-WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0)
-WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0)
-WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, cow_timeval_how(t), 0)
-WRITES(int, -1, lutimes,      (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, COW_NAME, 0)
-WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),       (d, p, t),    d, p, cow_timeval_how(t) | COW_FD_EMPTY, 0)
-WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | EMPTY(f), 0)
-WRITES(int, -1, chmod,        (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, META, 0)
-WRITES(int, -1, lchmod,       (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, COW_NAME, 0)
-WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                 (d, p, m, f), d, p, (FOLLOWS(f) ? META : COW_NAME) | EMPTY(f), 0)
-WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0)
-WRITES(int, -1, lchown,       (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, COW_NAME, 0)
-WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0)
-WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, XATTR, 0)
-WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0)
-WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0)
-WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0)
+WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0, BY_PATH)
+WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0, BY_PATH)
+WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0, sys_utimens_fd(obj, of_utimbuf(t, TIMES_SPACE)))
+WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, cow_timeval_how(t), 0, sys_utimens_fd(obj, of_timeval(t, TIMES_SPACE)))
+WRITES(int, -1, lutimes,      (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, COW_NAME, 0, BY_PATH)
+WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),       (d, p, t),    d, p, cow_timeval_how(t) | COW_FD_EMPTY, 0, sys_utimens_fd(obj, of_timeval(t, TIMES_SPACE)))
+WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | EMPTY(f), 0, sys_utimens_fd(obj, t))
+WRITES(int, -1, chmod,        (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, META, 0, sys_chmod_fd(obj, m))
+WRITES(int, -1, lchmod,       (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, COW_NAME, 0, BY_PATH)
+WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                 (d, p, m, f), d, p, (FOLLOWS(f) ? META : COW_NAME) | EMPTY(f), 0, sys_chmod_fd(obj, m))
+WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0, sys_chown_fd(obj, u, g))
+WRITES(int, -1, lchown,       (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, COW_NAME, 0, BY_PATH)
+WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0, sys_chown_fd(obj, u, g))
+WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, XATTR, 0, BY_PATH)
+WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0, BY_PATH)
+WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0, BY_PATH)
+WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0, BY_PATH)
 TEMPS(int,    -1,   mkstemp,     (char *t),               0, 0, cow_temp_file, r)
 TEMPS(int,    -1,   mkstemp64,   (char *t),               0, 0, cow_temp_file, r)
 TEMPS(int,    -1,   mkostemp,    (char *t, int f),        0, f, cow_temp_file, r)

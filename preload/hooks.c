@@ -283,7 +283,8 @@ static int through_link(const char *op, int dirfd, const char *path, int how,
 }
 
 static int place_and_check(const char *op, int dirfd, const char *path, int how,
-                           mode_t create_mode, struct cow_place *pl);
+                           mode_t create_mode, struct cow_place *pl,
+                           const struct cow_place *beside);
 
 #define OUTSIDE_OUTPUTS "it lies in the store, outside the build's own outputs (COWLINK_OUTPUTS)"
 
@@ -351,9 +352,19 @@ void cow_place_release(struct cow_place *pl)
 int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
                         mode_t create_mode, struct cow_place *pl)
 {
-    int err = place_and_check(op, dirfd, path, how, create_mode, pl);
+    return cow_before_write_beside(op, dirfd, path, how, create_mode, pl, NULL);
+}
 
-    if (err || !pl->own || !pl->name[0]) {
+/* The same, for the second name of a rename or a link, placed beside the
+   first (cow_place_beside): made on the first's descriptor when both lie
+   in one directory.  The caller releases pl before beside. */
+int cow_before_write_beside(const char *op, int dirfd, const char *path, int how,
+                            mode_t create_mode, struct cow_place *pl,
+                            const struct cow_place *beside)
+{
+    int err = place_and_check(op, dirfd, path, how, create_mode, pl, beside);
+
+    if (err || !(pl->own || pl->shared) || !pl->name[0]) {
         cow_place_release(pl);
         pl->dir = dirfd;
         pl->name = path;
@@ -362,12 +373,14 @@ int cow_before_write_at(const char *op, int dirfd, const char *path, int how,
 }
 
 static int place_and_check(const char *op, int dirfd, const char *path, int how,
-                           mode_t create_mode, struct cow_place *pl)
+                           mode_t create_mode, struct cow_place *pl,
+                           const struct cow_place *beside)
 {
     char probe[1];
     int saved = errno, err = 0, kind, made;
 
     pl->own = 0;
+    pl->shared = 0;
     pl->resolve = 0;
     pl->dir = dirfd;
     pl->name = "";
@@ -381,7 +394,7 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
         errno = saved;
         return cow_before_fd(op, dirfd, how);
     }
-    kind = cow_place(dirfd, path, how, pl);
+    kind = cow_place_beside(dirfd, path, how, pl, beside);
     if (kind != COW_PLAIN && kind != COW_LINK &&
         creates_nothing(how, kind == COW_UNKNOWN ? 1 : pl->missing))
         kind = COW_PLAIN;

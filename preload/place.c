@@ -17,7 +17,9 @@
  *
  * The ordinary write pays one statx (its name is on no store's device:
  * nothing more to know, wherever its symlinks lead), or two for a name
- * that does not exist yet (the same question about its directory).
+ * that does not exist yet (the same question about its directory), one
+ * for the missing second name of a rename or a link in the directory of
+ * the first, when the first is a file (cow_place_beside).
  */
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -58,6 +60,16 @@ static int near_store(const struct cow_stat *sx)
     if (store_device)
         return 1; /* mounted since the table was read, or no mount ids */
     return !cow_mounts_complete();
+}
+
+/* The mount of the directory holding a name that is no mount root is the
+   name's own. */
+static int mount_known(const struct cow_stat *obj)
+{
+    if (obj->mask == STATX_MNT_ID)
+        return 1; /* the name is missing: its directory's, from its statx */
+    return (obj->mask & STATX_MNT_ID) && (obj->attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+           !(obj->attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
 /* Errors of a lookup that the call's own lookup of the same name, from
@@ -332,13 +344,51 @@ static void name_for_messages(struct cow_place *pl)
     }
 }
 
+/* A name that is a directory as a whole: a trailing slash, "." or "..";
+   last is its last component. */
+static int whole_name(const char *path, const char *last)
+{
+    return path[strlen(path) - 1] == '/' || !strcmp(last, ".") || !strcmp(last, "..");
+}
+
+/* Does path, from dirfd, name an entry of the directory in which the name
+   placed in beside lies, on cowlink's descriptor (the same directory
+   part, from the same dirfd)?  The two names of a rename or a link in one
+   directory then share that descriptor, and what is known of it. */
+static int same_dir(const struct cow_place *beside, int dirfd, const char *path)
+{
+    const char *a, *b;
+    size_t len;
+
+    if (!beside || !beside->own || !beside->path || beside->from != dirfd)
+        return 0;
+    a = strrchr(beside->path, '/');
+    b = strrchr(path, '/');
+    len = a ? (size_t)(a - beside->path) + 1 : 0;
+    return (b ? (size_t)(b - path) + 1 : 0) == len && !memcmp(beside->path, path, len) &&
+           !whole_name(path, path + len);
+}
+
+/* An existing name that is no directory and no mount root lies on its
+   directory's mount, and on its device (only a directory can be another
+   file system's root, or a btrfs subvolume's), unless a store is on
+   overlayfs, whose files may show a layer's device: then the mount's
+   kind says.  On no store's device or mount, so is its directory. */
+static int dir_far_too(const struct cow_stat *obj)
+{
+    return (obj->mask & STATX_TYPE) && !is_dir(obj) && mount_known(obj) &&
+           (!cow_stores_layered() || mount_kind(obj) == COW_MOUNT_NONE);
+}
+
 /* A name on no store's device or mount: the common case, one or two
-   statx.  obj gets what the first found (obj->mask 0: nothing there).
-   FAILS: the kernel's lookup of the caller's name fails (the pointer,
-   too, may be bad: nothing reads it then). */
+   statx (one, for a missing name in the directory of the name placed
+   beside it, known to lie outside every store).  obj gets what the first
+   found (obj->mask 0: nothing there).  FAILS: the kernel's lookup of the
+   caller's name fails (the pointer, too, may be bad: nothing reads it
+   then). */
 enum { NEAR, FAR, FAILS };
 static int far_from_store(int dirfd, const char *path, int follow, struct cow_place *pl,
-                          struct cow_stat *obj)
+                          struct cow_stat *obj, const struct cow_place *beside)
 {
     struct cow_stat sx;
     const char *slash;
@@ -355,6 +405,8 @@ static int far_from_store(int dirfd, const char *path, int follow, struct cow_pl
     if (errno != ENOENT)
         return fails_alike(errno) ? FAILS : NEAR;
     pl->missing = 1;
+    if (same_dir(beside, dirfd, path) && beside->dir_plain)
+        return FAR;
     slash = strrchr(path, '/');
     if (!slash)
         return dirfd == AT_FDCWD && cwd_class() == COW_DIR_PLAIN ? FAR : NEAR;
@@ -379,26 +431,6 @@ static int store_dir_itself(const struct cow_stat *obj)
     return (obj->mask & STATX_TYPE) && is_dir(obj) &&
            (cow_store_root(dev_of(obj), obj->ino) ||
             ((obj->attributes & STATX_ATTR_MOUNT_ROOT) && mount_kind(obj) == COW_MOUNT_ALL));
-}
-
-/* The mount of the directory holding a name that is no mount root is the
-   name's own. */
-static int mount_known(const struct cow_stat *obj)
-{
-    if (obj->mask == STATX_MNT_ID)
-        return 1; /* the name is missing: its directory's, from its statx */
-    return (obj->mask & STATX_MNT_ID) && (obj->attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-           !(obj->attributes & STATX_ATTR_MOUNT_ROOT);
-}
-
-/* Is name in the directory dir one of the outputs, directly in a store
-   directory (mkdir $out from the store directory)? */
-static int output_here(int dir, const char *name)
-{
-    struct cow_stat sx;
-
-    return sys_statx(dir, "", AT_EMPTY_PATH, &sx) == 0 &&
-           cow_output_named(dev_of(&sx), sx.ino, name);
 }
 
 /* A link that leads outside the store is opened where its text leads,
@@ -432,11 +464,10 @@ static int by_object(struct cow_place *pl, int dirfd, const char *path)
    slash, ".", ".."): then dir is the whole path. */
 static int split(const char *path, char dir[PATH_MAX], struct cow_place *pl)
 {
-    size_t len = strlen(path);
     const char *slash = strrchr(path, '/'), *last = slash ? slash + 1 : path;
 
     strcpy(dir, path);
-    if (path[len - 1] == '/' || !strcmp(last, ".") || !strcmp(last, ".."))
+    if (whole_name(path, last))
         return 1;
     if (strlen(last) > NAME_MAX)
         return -1;
@@ -453,6 +484,15 @@ static int split(const char *path, char dir[PATH_MAX], struct cow_place *pl)
    ends with cow_place_done. */
 int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
 {
+    return cow_place_beside(dirfd, path, how, pl, NULL);
+}
+
+/* The same, for the second name of a call that takes two (rename, link):
+   in the directory of the first, placed in beside (which the caller ends
+   after this one), it is placed on the first's descriptor. */
+int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
+                     const struct cow_place *beside)
+{
     char dir[PATH_MAX];
     struct cow_stat obj;
     int follow = how & COW_FOLLOWS, whole, kind, class, far, here;
@@ -467,9 +507,13 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     pl->link.missing = 0;
     pl->link.at_dir = COW_NO_DIR;
     pl->resolve = 0;
+    pl->shared = 0;
+    pl->dir_plain = 0;
+    pl->from = dirfd;
+    pl->path = NULL;
     if (!path)
         return COW_PLAIN; /* the kernel's EFAULT */
-    far = far_from_store(dirfd, path, follow, pl, &obj);
+    far = far_from_store(dirfd, path, follow, pl, &obj, beside);
     if (far == FAILS || !path[0] || (far == FAR && !(how & COW_AT)))
         return COW_PLAIN; /* an empty name fails in the kernel */
     far = far == FAR;
@@ -493,14 +537,27 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     if (far) {
         /* The call is to act on the directory as it is now (the caller
            makes it with the *at form on pl->dir): opened without a
-           symlink on the way, it is the directory we looked at. */
-        pl->dir = sys_open_no_symlinks(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+           symlink on the way, it is the directory we looked at (or the
+           one the name beside it was placed in). */
+        pl->shared = same_dir(beside, dirfd, path);
+        pl->dir = pl->shared ? beside->dir
+                             : sys_open_no_symlinks(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (pl->dir >= 0) {
-            pl->own = 1;
+            pl->own = !pl->shared;
             pl->nofollow = follow; /* the name was no link to follow */
-            if (!here || cow_dir_class(pl->dir) == COW_DIR_PLAIN)
+            if (pl->shared && beside->dir_plain)
+                pl->dir_plain = 1;
+            else if (here) /* decided by the descriptor, not by the look */
+                pl->dir_plain = cow_dir_class(pl->dir) == COW_DIR_PLAIN;
+            else
+                pl->dir_plain = pl->missing || dir_far_too(&obj);
+            if (!here || pl->dir_plain) {
+                if (!(how & COW_TARGET))
+                    pl->path = path; /* the caller's: a name may be placed beside it */
                 return COW_PLAIN;
+            }
             /* the working directory changed meanwhile: placed in full */
+            pl->shared = 0;
         } else {
             pl->dir = dirfd;
             if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EXDEV &&
@@ -554,7 +611,7 @@ int cow_place(int dirfd, const char *path, int how, struct cow_place *pl)
     }
     if (!whole && store_dir_itself(&obj))
         class = COW_DIR_STORE_RO;
-    else if (!whole && output_here(pl->dir, pl->name))
+    else if (!whole && cow_output_named(pl->dir, pl->name)) /* mkdir $out from the store directory */
         class = COW_DIR_PLAIN;
     else if (!whole && !here && pl->dir != AT_FDCWD && mount_known(&obj))
         class = class_on(pl->dir, obj.mnt_id);
@@ -578,6 +635,7 @@ void cow_place_done(struct cow_place *pl)
     if (pl->own && pl->dir >= 0)
         sys_close(pl->dir);
     pl->own = 0;
+    pl->shared = 0;
 }
 
 /* What the object open as fd (AT_FDCWD: the working directory) is: 1 a

@@ -160,6 +160,27 @@ static inline int sys_unlinkat(int dirfd, const char *path, int flags)
     return (int)syscall(SYS_unlinkat, dirfd, path, flags);
 }
 
+/* The object open as fd (O_PATH too) re-moded, re-owned, re-timed: the
+   AT_EMPTY_PATH forms.  fchmodat2 is Linux 6.6 (ENOSYS before), utimensat
+   takes AT_EMPTY_PATH from 5.8 (EINVAL before). */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+static inline int sys_chmod_fd(int fd, mode_t mode)
+{
+    return (int)syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH);
+}
+
+static inline int sys_chown_fd(int fd, uid_t uid, gid_t gid)
+{
+    return (int)syscall(SYS_fchownat, fd, "", uid, gid, AT_EMPTY_PATH);
+}
+
+static inline int sys_utimens_fd(int fd, const struct timespec t[2])
+{
+    return (int)syscall(SYS_utimensat, fd, "", t, AT_EMPTY_PATH);
+}
+
 static inline ssize_t sys_write(int fd, const void *buf, size_t n)
 {
     return syscall(SYS_write, fd, buf, n);

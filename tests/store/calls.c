@@ -329,8 +329,9 @@ static int chdir_race(const char *dir, const char *other)
 }
 
 /* chdir_on_signal DIR MARK NAME: a thread waits for SIGUSR1, then
-   changes the working directory to DIR and makes MARK; the main thread
-   makes the directory NAME (no directory part).  Run under pause.c, whose
+   changes the working directory to DIR and makes MARK (a directory: no
+   descriptor needed, where the table is full); the main thread makes the
+   directory NAME (no directory part).  Run under pause.c, whose
    action sends the signal and waits for MARK while the main thread is
    held at its mkdir: another thread's chdir between cowlink's look and
    the call, every run. */
@@ -342,7 +343,7 @@ static void *chdir_on_signal_thread(void *arg)
     int sig;
 
     if (sigwait(set, &sig) == 0 && chdir(chdir_to) == 0)
-        close(open(chdir_mark, O_WRONLY | O_CREAT, 0644));
+        mkdir(chdir_mark, 0755);
     return NULL;
 }
 
@@ -384,7 +385,8 @@ static int reopen_line(const char *path, const char *mode)
 /* swap_race DIR LINK NAME: a thread exchanges DIR with LINK (a link to a
    store directory) over and over, by a raw renameat2 that cowlink does not
    see (another program), while the main thread appends to DIR/NAME,
-   changes its mode, truncates it, makes and removes DIR/new, makes and
+   changes its mode, truncates it, makes and removes DIR/new, renames
+   DIR/NAME to DIR/moved and back (two names in one directory), makes and
    removes temporary files and directories (mkstemp, mkdtemp) in DIR, and
    reopens a stream on DIR/NAME (freopen).  It prints "done": the store
    must not have changed. */
@@ -400,7 +402,7 @@ static void *swapper(void *arg)
 
 static int swap_race(const char *dir, const char *link, const char *name)
 {
-    char path[PATH_MAX], made[PATH_MAX], temp[PATH_MAX];
+    char path[PATH_MAX], made[PATH_MAX], moved[PATH_MAX], temp[PATH_MAX];
     pthread_t t;
     int fd;
 
@@ -408,6 +410,7 @@ static int swap_race(const char *dir, const char *link, const char *name)
     swap_b = link;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(made, sizeof made, "%s/new", dir);
+    snprintf(moved, sizeof moved, "%s/moved", dir);
     if (pthread_create(&t, NULL, swapper, NULL))
         return said(-1);
     for (int i = 0; i < 20000; i++) {
@@ -416,6 +419,9 @@ static int swap_race(const char *dir, const char *link, const char *name)
         truncate(path, 3);
         if (mkdir(made, 0755) == 0)
             rmdir(made);
+        if (rename(path, moved) == 0) /* back, once DIR is the directory again */
+            for (int k = 0; k < 1000 && rename(moved, path) != 0; k++)
+                ;
         if (i % 8)
             continue; /* dearer: an eighth of the rounds */
         snprintf(temp, sizeof temp, "%s/tmpXXXXXX", dir);
@@ -597,6 +603,14 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!strcmp(op, "emfile")) { /* emfile OP ARGS...: OP with a full table */
+        fill_fd_table();
+        return main(argc - 1, argv + 1);
+    }
+    if (!strcmp(op, "emfile_known_cwd")) { /* the same, once a name was made
+                                              and removed in the working
+                                              directory (cowlink knows it) */
+        if (mkdir("known", 0755) || rmdir("known"))
+            return said(-1);
         fill_fd_table();
         return main(argc - 1, argv + 1);
     }

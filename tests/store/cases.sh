@@ -527,12 +527,13 @@ add flock_below_dirlink
 one flock_below_dirlink '$CALLS create_rdonly pkgdir/a.txt'
 BITES_flock_store_file=no BITES_flock_program=no BITES_flock_below_dirlink=no
 # A directory exchanged with a link to a store directory while a program
-# appends below it, changes a mode, truncates, makes directories and
-# temporary files there (mkstemp, mkdtemp), reopens a stream there
-# (freopen: these two were made by the caller's path, and the store
-# changed): the call is made on the directory cowlink looked at (the *at
-# form on its descriptor, or /proc/self/fd/N/NAME), so the exchange
-# cannot redirect it into the store.
+# appends below it, changes a mode, truncates, makes directories, renames
+# a file there and back (both names on one descriptor), makes temporary
+# files there (mkstemp, mkdtemp), reopens a stream there (freopen: these
+# two were made by the caller's path, and the store changed): the call is
+# made on the directory cowlink looked at (the *at form on its
+# descriptor, or /proc/self/fd/N/NAME), so the exchange cannot redirect
+# it into the store.
 add swap_race
 setup_swap_race() { base && mkdir -p "$W/d" && printf old >"$W/d/a.txt"; }
 CALL_swap_race='$CALLS swap_race d pkgdir a.txt'
@@ -607,3 +608,65 @@ WANT_chdir_at_look="$REFUSED"
 add errno_at_start
 one errno_at_start '$CALLS errno_at_start .'
 BITES_errno_at_start=no
+
+# 33. Without /proc (unmounted in a mount namespace of its own: unshare
+#     needs root), a store link is made private all the same (as root the
+#     store is not changed) ...
+NO_PROC='unshare --mount --propagation private sh -c "umount -l /proc && exec \$CALLS'
+add no_proc_chmod no_proc_truncate no_proc_utimes no_proc_setxattr
+one no_proc_chmod "$NO_PROC chmod a.txt 600\"" '*:ok'
+one no_proc_truncate "$NO_PROC truncate a.txt 1\"" '*:ok'
+one no_proc_utimes "$NO_PROC utimes a.txt set\"" '*:ok'
+one no_proc_setxattr "$NO_PROC setxattr a.txt\"" '*:ok'
+check_no_proc_chmod() { is_private a.txt && content a.txt old && [ "$(stat -c %a "$W/a.txt")" = 600 ]; }
+check_no_proc_truncate() { is_private a.txt && content a.txt o; }
+check_no_proc_utimes() { private_old && [ "$(stat -c %Y "$W/a.txt")" = 1000 ]; }
+check_no_proc_setxattr() { private_old && getfattr -n user.cow "$W/a.txt" >/dev/null; }
+MODES_no_proc_chmod="root-ro root-rw" MODES_no_proc_truncate="root-ro root-rw"
+MODES_no_proc_utimes="root-ro root-rw" MODES_no_proc_setxattr="root-ro root-rw"
+# ... and a file exchanged for a link to a store file after cowlink opened
+# it (O_PATH: pause.c holds the program when that open returns) is not
+# followed: the change of mode, owner or times is made on the file opened
+# (fchmodat2, fchownat, utimensat with AT_EMPTY_PATH), the link is left
+# as it is (the previous library made the call by its path and followed
+# the link: EROFS, and as root on a writable store the store changed).
+# They print the result and what f.txt is then.
+SWAPPED_TO_STORE="PAUSE_AT_EXIT=1 $SWAP_TO_STORE $NO_PROC"
+WHAT_F='echo $r,$(test -L f.txt && echo link)'
+add no_proc_swap_chmod no_proc_swap_chown no_proc_swap_utimensat
+CALL_no_proc_swap_chmod="r=\$($SWAPPED_TO_STORE chmod f.txt 600\"); $WHAT_F"
+CALL_no_proc_swap_chown="r=\$($SWAPPED_TO_STORE chown f.txt 0 0\"); $WHAT_F"
+CALL_no_proc_swap_utimensat="r=\$($SWAPPED_TO_STORE utimensat f.txt set\"); $WHAT_F"
+for name in chmod chown utimensat; do
+    eval "setup_no_proc_swap_$name() { setup_swap_file; }"
+    eval "WANT_no_proc_swap_$name='*:ok,link' MODES_no_proc_swap_$name='root-ro root-rw'"
+    # without the library the call is held after it is made (nothing to
+    # bite); the previous library changed the store (root-rw), or met EROFS
+    eval "BITES_no_proc_swap_$name=no"
+done
+# A limit: truncate and the extended attribute calls have no such form;
+# without /proc they are made by the caller's path, and follow the link.
+# Shown where the store cannot be written: the truncate reaches the store
+# file and fails; the link is not made private.
+add no_proc_swap_limit
+setup_no_proc_swap_limit() { setup_swap_file; }
+CALL_no_proc_swap_limit="r=\$($SWAPPED_TO_STORE truncate f.txt 1\"); $WHAT_F"
+WANT_no_proc_swap_limit='root-ro:EROFS,link'
+MODES_no_proc_swap_limit=root-ro
+BITES_no_proc_swap_limit=no
+
+# 34. A name with no directory part is placed in "." opened as a
+#     descriptor (chdir_at_call, chdir_at_look), except where the
+#     descriptor table is full: then, decided by the class cowlink keeps
+#     for the working directory (learnt here by a name made there
+#     before), the call is made by its name, relative to the working
+#     directory of that moment.  A
+#     limit, shown where the store cannot be written: another thread's
+#     chdir to a store directory while the call is held moves it there,
+#     where it fails (made nowhere).
+add emfile_chdir_limit
+setup_emfile_chdir_limit() { setup_chdir_at_call; }
+CALL_emfile_chdir_limit="cd here && \"\$BIN/pause\" made $CHDIR_ACTION \$CALLS emfile_known_cwd chdir_on_signal \$STORE/pkg \"$W/moved\" made >/dev/null; ls -d \"$W\"/here/made 2>/dev/null | wc -l"
+WANT_emfile_chdir_limit='*:0'
+MODES_emfile_chdir_limit='root-ro nobody'
+BITES_emfile_chdir_limit=no

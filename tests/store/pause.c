@@ -10,8 +10,11 @@
  *   pause PATTERN ACTION PROGRAM [ARG...]
  *
  * PATTERN is matched (fnmatch) against the last component of the call's
- * path argument.  ACTION sees PAUSED_PID (the process) and PAUSED_TID (the
- * held thread).  Exits with the program's status; 125 when the call never
+ * path argument.  With PAUSE_AT_EXIT=1 in the environment, the thread
+ * is held when the first such call that succeeds returns (cowlink's
+ * O_PATH open of a file, say: the action then runs between that open and
+ * the call made on what it opened).  ACTION sees PAUSED_PID (the process)
+ * and PAUSED_TID (the held thread).  Exits with the program's status; 125 when the call never
  * came (the case then tests nothing), 126 when ptrace is refused.  Needs
  * PTRACE_GET_SYSCALL_INFO (Linux 5.3). */
 #ifndef _GNU_SOURCE
@@ -117,8 +120,9 @@ static int matches(pid_t tid, const struct __ptrace_syscall_info *si, const char
 
 int main(int argc, char **argv)
 {
-    int status, fired = 0, code = 125;
-    pid_t child, tid, action = -1, held = -1;
+    const char *at_exit = getenv("PAUSE_AT_EXIT");
+    int status, fired = 0, code = 125, on_exit = at_exit && !strcmp(at_exit, "1");
+    pid_t child, tid, action = -1, held = -1, armed = -1;
     char num[32];
 
     if (argc < 4) {
@@ -159,8 +163,14 @@ int main(int argc, char **argv)
         }
         if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
             struct __ptrace_syscall_info si;
-            if (!fired && ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof si, &si) > 0 &&
-                si.op == PTRACE_SYSCALL_INFO_ENTRY && matches(tid, &si, argv[1])) {
+            int hold = 0;
+            if (!fired && ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof si, &si) > 0) {
+                if (si.op == PTRACE_SYSCALL_INFO_ENTRY && matches(tid, &si, argv[1]))
+                    armed = on_exit ? tid : -1, hold = !on_exit;
+                else if (si.op == PTRACE_SYSCALL_INFO_EXIT && tid == armed)
+                    armed = -1, hold = !si.exit.is_error;
+            }
+            if (hold) {
                 fired = 1;
                 held = tid;
                 snprintf(num, sizeof num, "%d", child);

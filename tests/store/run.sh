@@ -36,15 +36,19 @@ VARIANT= # no-openat2: every call runs under the filter
 ALIAS=$T/alias # the store again, under another path (a bind mount)
 mkdir -p "$ALIAS"
 . "$HERE/cases.sh"
-# no_proc hides /proc in a mount namespace of its own: machines that refuse
-# one (some chroots and containers) skip it, and so does a sanitized
-# build, whose ASan runtime reads /proc at start-up.
+# The no_proc cases hide /proc in a mount namespace of their own: machines
+# that refuse one (some chroots and containers) skip them, and so does a
+# sanitized build, whose ASan runtime reads /proc at start-up.
+skip_no_proc() {
+    local name kept=
+    for name in $CASES; do [[ $name == no_proc* ]] || kept+=" $name"; done
+    CASES=$kept
+    echo "SKIP no_proc*: $1"
+}
 if nm -D "$BUILD/libcowlink.so" 2>/dev/null | grep -q __asan_init; then
-    CASES=${CASES/ no_proc/}
-    echo "SKIP no_proc: a sanitized library needs /proc"
+    skip_no_proc "a sanitized library needs /proc"
 elif ! unshare --mount --propagation private sh -c 'umount -l /proc && ! test -e /proc/self' 2>/dev/null; then
-    CASES=${CASES/ no_proc/}
-    echo "SKIP no_proc: this machine cannot hide /proc in a mount namespace"
+    skip_no_proc "this machine cannot hide /proc in a mount namespace"
 fi
 
 passed=0 failed=0
