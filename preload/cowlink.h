@@ -80,6 +80,11 @@ enum cow_kind {
     COW_STORE,   /* a store entry named directly while the build's own
                     outputs are known (COWLINK_OUTPUTS), and not one of
                     them: writes are refused */
+    COW_DIR_FAILS, /* the name's directory cannot be looked up, as the
+                    kernel's lookup cannot (ENOENT, ENOTDIR, EACCES...):
+                    the call fails with that error (dir_err), made
+                    nowhere, not by its path, where a link could be put
+                    meanwhile */
 };
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
@@ -106,6 +111,7 @@ struct cow_place {
     const char *name; /* the last component; "" for the directory itself */
     char name_buf[NAME_MAX + 1];
     int missing;      /* the name does not exist */
+    int dir_err;      /* COW_DIR_FAILS: the error */
     int nofollow;     /* no link was there: an open on it adds O_NOFOLLOW */
     int resolve;      /* far from any store, asked with COW_RESOLVE: the open
                          is made by the caller's own name, with no symlink

@@ -395,6 +395,10 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
         return cow_before_fd(op, dirfd, how);
     }
     kind = cow_place_beside(dirfd, path, how, pl, beside);
+    if (kind == COW_DIR_FAILS) {
+        errno = saved;
+        return pl->dir_err; /* the kernel's error, no line: nothing refused */
+    }
     if (kind != COW_PLAIN && kind != COW_LINK &&
         creates_nothing(how, kind == COW_UNKNOWN ? 1 : pl->missing))
         kind = COW_PLAIN;

@@ -380,6 +380,26 @@ static int dir_far_too(const struct cow_stat *obj)
            (!cow_stores_layered() || mount_kind(obj) == COW_MOUNT_NONE);
 }
 
+/* Lookup errors that a change of the file system can undo before the
+   call: a directory made, or made a link. */
+static int may_change(int err)
+{
+    return err == ENOENT || err == ENOTDIR || err == EACCES || err == ELOOP;
+}
+
+/* The name's directory cannot be looked up, as the kernel's own lookup of
+   it cannot at this moment: the call fails so, rather than be made by the
+   caller's path a moment later, when a link to a store directory may be
+   there (a directory's error: the last component, whose errors depend on
+   the call, is the kernel's to judge). */
+static int dir_fails(struct cow_place *pl, int dirfd, int err)
+{
+    pl->dir = dirfd;
+    pl->own = 0;
+    pl->dir_err = err;
+    return COW_DIR_FAILS;
+}
+
 /* A name on no store's device or mount: the common case, one or two
    statx (one, for a missing name in the directory of the name placed
    beside it, known to lie outside every store).  obj gets what the first
@@ -502,6 +522,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     pl->name = pl->name_buf;
     pl->name_buf[0] = 0;
     pl->missing = 0;
+    pl->dir_err = 0;
     pl->nofollow = 0;
     pl->link.target[0] = 0;
     pl->link.missing = 0;
@@ -514,6 +535,9 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     if (!path)
         return COW_PLAIN; /* the kernel's EFAULT */
     far = far_from_store(dirfd, path, follow, pl, &obj, beside);
+    if (far == FAILS && (how & COW_AT) && may_change(errno))
+        far = NEAR; /* a directory on the way may be made a link before
+                       the call: placed in full, the call made there */
     if (far == FAILS || !path[0] || (far == FAR && !(how & COW_AT)))
         return COW_PLAIN; /* an empty name fails in the kernel */
     far = far == FAR;
@@ -560,6 +584,8 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
             pl->shared = 0;
         } else {
             pl->dir = dirfd;
+            if (fails_alike(errno) && errno != ELOOP)
+                return dir_fails(pl, dirfd, errno);
             if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EXDEV &&
                 errno != EAGAIN && errno != E2BIG)
                 return COW_PLAIN; /* fails alike, or no descriptor: the call by its path */
@@ -572,6 +598,8 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
             here = 0; /* no descriptor for "." (a full table): the working
                          directory as cowlink knows it, as before */
             pl->dir = dirfd;
+        } else if (pl->dir < 0 && !whole && (how & COW_AT) && fails_alike(errno)) {
+            return dir_fails(pl, dirfd, errno);
         } else if (pl->dir < 0) {
             kind = fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;
             if (kind == COW_UNKNOWN && (errno == EMFILE || errno == ENFILE) &&

@@ -587,6 +587,18 @@ setup_swap_new_freopen() { base; }
 CALL_swap_new_freopen='"$BIN/pause" f.txt "ln -s \"\$STORE/pkg/a.txt\" f.txt" $CALLS freopen_path f.txt >/dev/null; cat f.txt'
 WANT_swap_new_freopen='*:x'
 
+# 30b. The name's directory is missing when cowlink looks, and a link to a
+#      store directory is put there before the call: cowlink fails the
+#      call with the kernel's ENOENT of that moment, made nowhere, where
+#      the call by the caller's path (held by pause.c) followed the new
+#      link into the store.  NO_CALL_NAME: with cowlink no call is made,
+#      so pause.c holds none.
+MISSING_TO_STORE='"$BIN/pause" new "ln -s \"\$STORE/pkg\" gone"'
+add swap_missing_dir_mkdir swap_missing_dir_create
+one swap_missing_dir_mkdir "$MISSING_TO_STORE \$CALLS mkdir gone/new" '*:ENOENT'
+one swap_missing_dir_create "$MISSING_TO_STORE \$CALLS create gone/new" '*:ENOENT'
+NO_CALL_swap_missing_dir_mkdir=1 NO_CALL_swap_missing_dir_create=1
+
 # 31. A name with no directory part, and another thread changing the
 #     working directory to a store directory between cowlink's look and
 #     the call (calls.c chdir_on_signal, held by pause.c): the call is made
