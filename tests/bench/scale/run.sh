@@ -35,6 +35,7 @@
 #   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)
 #   SCENARIOS ("deps code env tight layout runner remote")
 #   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)   TIGHT_MB
+#   KEEP (set: the run's directory under /var/tmp, its logs, kept)
 #   OUT (tests/bench/results): scale.md, scale.data, scale.machines (each
 #   run's machine.sh line), scale.png
 set -euo pipefail
@@ -68,7 +69,7 @@ bash "$repo/tests/setup.sh" gnuplot-nox
 case " $scenarios " in *" runner "*) bash "$repo/tests/setup.sh" nginx curl ;; esac
 
 T=$(mktemp -d /var/tmp/cowlink-scale-XXXXXX)
-trap 'cache_stop; rm -rf "$T"' EXIT
+trap 'cache_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 chmod 755 "$T"
 mkdir -p "$T/tmp" "$T/logs" "$out_dir"
 checkout_copy "$repo" "$T/cowlink"
