@@ -57,7 +57,9 @@ cache_fill() {
     nix-store -r "${nix_opts[@]}" --option extra-sandbox-paths "$paths" --option build-users-group nixbld \
         "${drvs[@]}" >/dev/null
     mapfile -t outs < <(for d in "${drvs[@]}"; do nix-store -q --outputs "$d"; done | sort -u)
-    nix --extra-experimental-features nix-command copy --no-check-sigs --to "$cache_to" "${outs[@]}"
+    nix --extra-experimental-features nix-command copy --no-check-sigs --to "$cache_to" "${outs[@]}" 2>>"$T/logs/cache-fill.log" ||
+        { echo "bench-scale: runner: the cache could not be filled: $(tail -3 "$T/logs/cache-fill.log")" >&2; exit 1; }
+    echo "bench-scale: runner: the cache holds $(find "$cache_dir" -name '*.narinfo' | wc -l) paths, $(du -sb "$cache_dir" | awk '{printf "%.0f MB", $1 / 1e6}')"
 }
 
 # io_run IOFILE CMD...: CMD, and the bytes it and its children wrote
