@@ -57,6 +57,55 @@ BEGIN {
     about["env"] = "The code flow with a variable that libz-sys watches set in the checks: libz-sys and its dependents rebuilt."
     about["tight"] = "The code flow, each build in a memory cgroup of " tight " MiB (page cache included)."
     about["layout"] = "The code flow on the rustup nightly with the new build-dir layout of cargo (its default from 1.100)."
+    about["runner"] = "The code flow on a fresh CI runner: a store that starts empty (a chroot store), Nix'"'"'s substituter a binary cache over HTTP (nginx on the loopback address; a `nix copy` file cache, NARs through zstd, signed) that holds what the checks need but the checks (the deps, the toolchain, the vendored crates, the hooks), filled by the runs before the change.  fetch: the checks evaluated in the runner'"'"'s store, then what they need substituted; build: clippy, test, doc and the package built there one after another; downloaded: every byte nginx sent (headers included) from the fetch to the last check; the runner'"'"'s store (du) at the end.  Then the checks pushed back to the cache (`nix copy --to` the file cache: what `cachix push` of the checks uploads, the closure bytes not yet in the cache)."
+    about["remote"] = "What a remote builder is sent for one check (clippy): the closure of its inputs (sources and the outputs of its input derivations) copied with `nix copy` into a second, empty store, as the build hook copies it over ssh-ng:// (NARs, uncompressed); the time is this machine'"'"'s, no network."
+}
+function max(a, b) { return a == "" || b + 0 > a + 0 ? b : a }
+# The tables of the runner scenario (its per-check table is the generic one).
+function runner_section(   t, st, r, fl, su, ev, bu, dl, nn, wr, so, pk, pu, ad, fi, base, based, m, md, cflow, zflow, cdl, zdl) {
+    printf "\n## Scenario runner: a fresh CI runner with a binary cache\n\n%s Measured%s.\n\n", about["runner"], measured("runner")
+    printf "| strategy | flow (s) | substitute: eval + fetch (s) | of it eval (s) | build (s) | speed vs zstd | downloaded (MB) | bytes vs zstd | NARs | written (MB) | runner store at the end (MB) | peak mem (MB) |\n"
+    printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    for (t = 1; t <= nst; t++) {
+        st = sts[t]; fl = ""
+        for (r = 1; r <= 99; r++) if (("runner", st, r) in rdone) fl = fl " " rflow[st, r]
+        if (fl != "" && st == "zstd") { base = median(fl); dl = ""; for (r = 1; r <= 99; r++) if (("runner", st, r) in rdone) dl = dl " " rdl[st, r]; based = median(dl) }
+    }
+    for (t = 1; t <= nst; t++) {
+        st = sts[t]; fl = su = ev = bu = dl = nn = wr = so = pk = ""
+        if (!(("runner", st) in present)) continue
+        for (r = 1; r <= 99; r++) if (("runner", st, r) in rdone) {
+            fl = fl " " rflow[st, r]; su = su " " rfetch[st, r]; ev = ev " " reval[st, r]; bu = bu " " rbuild[st, r]
+            dl = dl " " rdl[st, r]; nn = nn " " rnars[st, r]; wr = wr " " rwr[st, r]; so = so " " rstore[st, r]; pk = pk " " rpeak[st, r]
+        }
+        if (fl == "") { printf "| %s | failed (%s) | | | | | | | | | | |\n", st, ("runner", st) in failed ? failed["runner", st] : "?"; continue }
+        m = median(fl); md = median(dl)
+        if (st == "cowlink") { cflow = m; cdl = md }
+        if (st == "zstd") { zflow = m; zdl = md }
+        printf "| %s | %.0f %s | %.1f | %.1f | %.1f | %s | %s | %s | %.0f | %s | %s | %s |\n", st, m, minmax(fl), median(su), median(ev), median(bu),
+            base == "" ? "-" : sprintf("%.2fx", base / m), mb(md), based == "" ? "-" : sprintf("%.2fx", md / based),
+            median(nn), mb(median(wr)), mb(median(so)), mb(median(pk))
+    }
+    if (cflow != "" && zflow != "")
+        printf "\nTargets: cowlink'"'"'s flow no slower than crane'"'"'s default: %s (%.0f s against %.0f s); bytes downloaded within 1.25x of crane'"'"'s default: %s (%.2fx).\n",
+            cflow + 0 <= zflow + 0 ? "met" : "not met", cflow, zflow, cdl / zdl <= 1.25 ? "met" : "not met", cdl / zdl
+    printf "\n| runner: push, strategy | push (s) | bytes added to the cache (MB) | files added |\n|---|---|---|---|\n"
+    for (t = 1; t <= nst; t++) {
+        st = sts[t]; pu = ad = fi = ""
+        for (r = 1; r <= 99; r++) if ((st, r) in rpush) { pu = pu " " rpush[st, r]; ad = ad " " radded[st, r]; fi = fi " " rfiles[st, r] }
+        if (pu != "") printf "| push, %s | %.1f %s | %s | %s |\n", st, median(pu), minmax(pu), mb(median(ad)), median(fi)
+    }
+}
+function remote_section(   t, st, r, w, n, pa, wr, so, pk) {
+    printf "\n## Scenario remote: what a remote builder is sent for one check\n\n%s Measured%s.\n\n", about["remote"], measured("remote")
+    printf "| strategy | copy (s) | NARs sent (MB) | paths | written (MB) | remote store after (MB) | peak mem (MB) |\n|---|---|---|---|---|---|---|\n"
+    for (t = 1; t <= nst; t++) {
+        st = sts[t]; w = n = pa = wr = so = pk = ""
+        if (!(("remote", st) in present)) continue
+        for (r = 1; r <= 99; r++) if ((st, r) in qsecs) { w = w " " qsecs[st, r]; n = n " " qnar[st, r]; pa = pa " " qpaths[st, r]; wr = wr " " qwr[st, r]; so = so " " qstore[st, r]; pk = pk " " qpeak[st, r] }
+        if (w == "") { printf "| %s | failed | | | | | |\n", st; continue }
+        printf "| %s | %.1f %s | %s | %s | %s | %s | %s |\n", st, median(w), minmax(w), mb(median(n)), median(pa), mb(median(wr)), mb(median(so)), mb(median(pk))
+    }
 }
 # When each strategy of scenario sc was measured (runs may differ).
 function measured(sc,   t, w, out, seen, order, n, i) {
@@ -69,6 +118,31 @@ function measured(sc,   t, w, out, seen, order, n, i) {
     return out
 }
 function mb(b) { return b == "-" || b == "" ? "-" : sprintf("%.0f", b / 1e6) }
+# The lines of the runner and remote scenarios (runner.sh): fetch, end and
+# push, and every remote line; the checks of a runner go on to the generic tables.
+$1 == "runner" || $1 == "remote" {
+    split("", kv)
+    for (i = 12; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
+    st = $3; r = $2
+    if ($6 == "ok" && $1 == "remote") {
+        qsecs[st, r] = $5; qnar[st, r] = $11; qpaths[st, r] = kv["paths"]; qwr[st, r] = $7; qstore[st, r] = kv["store"]; qpeak[st, r] = kv["peak"]
+    }
+    if ($6 == "ok" && $1 == "runner") {
+        if ($4 == "fetch") { rfetch[st, r] = $5; reval[st, r] = kv["eval"]; rnars[st, r] = kv["nars"] }
+        if ($4 == "end") { rflow[st, r] = $5; rdl[st, r] = kv["dl"]; rstore[st, r] = kv["store"]; rdone["runner", st, r] = 1 }
+        if ($4 == "push") { rpush[st, r] = $5; radded[st, r] = kv["added"]; rfiles[st, r] = kv["files"] }
+        if ($4 != "end" && $4 != "push") { rwr[st, r] += $7; rpeak[st, r] = max(rpeak[st, r], kv["peak"]) }
+        if ($4 != "end" && $4 != "push" && $4 != "fetch") rbuild[st, r] += $5
+    }
+    if ($1 == "remote" || $4 == "fetch" || $4 == "end" || $4 == "push") {
+        if (!($1 in seen_sc)) { seen_sc[$1] = 1; scs[++nsc] = $1 }
+        if (!(st in seen_st)) { seen_st[st] = 1; sts[++nst] = st }
+        present[$1, st] = 1
+        if (match($0, / at=[^ ]*/)) when[$1, st] = substr($0, RSTART + 4, RLENGTH - 4)
+        if ($6 != "ok") failed[$1, st] = $4
+        next
+    }
+}
 {
     sc = $1; r = $2; st = $3; ck = $4
     key = sc SUBSEP st
@@ -90,6 +164,8 @@ END {
     for (s = 1; s <= nsc; s++) {
         sc = scs[s]
         if (sc == "deps") continue
+        if (sc == "remote") { remote_section(); continue }
+        if (sc == "runner") runner_section(); else {
         printf "\n## Scenario %s: the flow\n\n%s Measured%s.\n\n", sc, about[sc], measured(sc)
         printf "| strategy | flow (s) | vs zstd | cache bytes added (MB, NAR.zst) |\n|---|---|---|---|\n"
         base = ""
@@ -106,6 +182,7 @@ END {
             if (list == "") continue
             printf "| %s | %.0f %s | %s | %s |\n", sts[t], med[t], minmax(list),
                 base == "" ? "-" : sprintf("%.2fx", base / med[t]), mb(median(cl))
+        }
         }
         printf "\n| %s: check, strategy | wall (s) | inherit (patch) | build | check | install | fixup + register | written (MB) | peak mem (MB) | out du / NAR / NAR.zst (MB) | closure (MB) |\n", sc
         printf "|---|---|---|---|---|---|---|---|---|---|---|\n"

@@ -18,6 +18,12 @@
 #   layout the code flow on rustup's nightly (nightly.sh) with cargo's new
 #          build-dir layout, the default from cargo 1.100, on its own deps
 #          (built first, untimed); skipped without rustup's nightly
+#   runner the code flow on a fresh CI runner: a store that starts empty
+#          and substitutes the deps, the toolchain and the vendored crates
+#          from a binary cache over HTTP (nginx on the loopback address),
+#          then the checks pushed back to the cache (runner.sh, cache.sh)
+#   remote what a remote builder is sent for one check: clippy's inputs
+#          copied into an empty store (runner.sh)
 # Per derivation: wall time; its phases (the log's "Running phase" lines,
 # stamped as they arrive: patch is crane's inheritance); bytes the build
 # wrote (write_bytes of every process, from /proc/PID/io of the one that
@@ -27,8 +33,9 @@
 # memory cgroup of its own: its peak memory, page cache included.
 #   usage: run.sh [BUILD]     (as root; an hour and more)
 #   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)
-#   SCENARIOS ("deps code env tight layout")
+#   SCENARIOS ("deps code env tight layout runner remote")
 #   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)   TIGHT_MB
+#   KEEP (set: the run's directory under /var/tmp, its logs, kept)
 #   OUT (tests/bench/results): scale.md, scale.data, scale.machines (each
 #   run's machine.sh line), scale.png
 set -euo pipefail
@@ -37,12 +44,19 @@ repo=$(cd "$here/../../.." && pwd)
 source "$here/../settle.sh"
 source "$repo/tests/nix/harness.sh"
 source "$here/memcg.sh"
+source "$here/cache.sh"
+source "$here/runner.sh"
 rounds=${ROUNDS:-3}
 deps_rounds=${DEPS_ROUNDS:-$rounds}
-scenarios=${SCENARIOS-deps code env tight layout}
+scenarios=${SCENARIOS-deps code env tight layout runner remote}
 strategies=${STRATEGIES:-zstd symlink cowlink copy}
 checks="clippy test doc package"
 deps_modes=$(for st in zstd symlink cowlink; do case " $strategies " in *" $st "*) echo "$st" ;; esac; done)
+# The runner and remote scenarios' strategies: copy has symlink's deps.
+runner_modes=$deps_modes
+# The deps the flows need (warm): copy's are symlink's.
+warm_modes=$(for st in zstd symlink cowlink; do case " $strategies " in *" $st "*) echo "$st" ;;
+    *) [ "$st" != symlink ] || case " $strategies " in *" copy "*) echo symlink ;; esac ;; esac; done)
 out_dir=${OUT:-$repo/tests/bench/results}
 third=$repo/../shared/third-party
 CRANE_SRC=${CRANE_SRC:-$third/crane}
@@ -52,9 +66,10 @@ NIXPKGS_STDENV=${NIXPKGS_STDENV:-$third/nixpkgs-stdenv}
 [ -f "$CRANE_SRC/lib/default.nix" ] || { echo "bench-scale: no crane (CRANE_SRC)" >&2; exit 1; }
 nix_setup "$here/workspace/Cargo.lock" "$here/workspace"
 bash "$repo/tests/setup.sh" gnuplot-nox
+case " $scenarios " in *" runner "*) bash "$repo/tests/setup.sh" nginx curl ;; esac
 
 T=$(mktemp -d /var/tmp/cowlink-scale-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap 'cache_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 chmod 755 "$T"
 mkdir -p "$T/tmp" "$T/logs" "$out_dir"
 checkout_copy "$repo" "$T/cowlink"
@@ -71,7 +86,8 @@ base_args=(--argstr nixpkgsLib "$NIXPKGS_LIB" --argstr stdenvSrc "$NIXPKGS_STDEN
     --argstr cowlinkSrc "$T/cowlink" --argstr src "$T/ws")
 args=("${base_args[@]}" --argstr rustBin "$rust")
 
-# nixbuild LOG ATTR [ARGS...]: nix-build scale.nix -A ATTR; its stderr
+# nixbuild LOG ATTR [ARGS...]: nix-build scale.nix -A ATTR (in the store
+# ARGS' --store names, if any); its stderr
 # stamped line by line into LOG, the output path on stdout, and the bytes
 # written by every process of the build in LOG.io.
 nixbuild() {
@@ -100,7 +116,9 @@ phases() {
 # data line: scenario round strategy check seconds status written_bytes
 # out_du out_nar out_nar_zstd closure_nar phase=seconds... peak=bytes
 # at=the run's start
-# (the limit: $limit, bytes or empty)
+# (the limit: $limit, bytes or empty; a build in another store than this
+# machine's: store_at, its --store, and store_root, its directory)
+store_at=() store_root=""
 measure() {
     local sc=$1 r=$2 st=$3 ck=$4 log s e rc=0 out="" sizes="- - - -" written cg
     shift 4
@@ -112,8 +130,9 @@ measure() {
     e=$EPOCHREALTIME
     written=$(awk '/^write_bytes/ {print $2}' "$log.io")
     if [ $rc = 0 ]; then
-        sizes="$(du -sb "$out" | cut -f1) $(nix-store -q --size "$out") $(nix-store --dump "$out" | zstd -3 -T0 -c | wc -c)"
-        sizes="$sizes $(nix-store -qR "$out" | xargs nix-store -q --size | awk '{s += $1} END {print s}')"
+        sizes="$(du -sb "$store_root$out" | cut -f1) $(nix-store "${store_at[@]}" -q --size "$out")"
+        sizes="$sizes $(nix-store --dump "$store_root$out" | zstd -3 -T0 -c | wc -c)"
+        sizes="$sizes $(nix-store "${store_at[@]}" -qR "$out" | xargs nix-store "${store_at[@]}" -q --size | awk '{s += $1} END {print s}')"
     fi
     echo "$sc $r $st $ck $(awk -v s="$s" -v e="$e" 'BEGIN {printf "%.1f", e - s}') $([ $rc = 0 ] && echo ok || echo failed)" \
         "$written $sizes $(phases "$log" "$s" "$e" | awk '{printf "%s=%.1f ", $1, $2}')peak=$(memcg_end "$cg") at=$stamp" >>"$data"
@@ -182,11 +201,11 @@ flow_scenario() {
 # user's (make nix-test runs one) must not take the deps between runs.
 roots=/nix/var/nix/gcroots/cowlink-bench-scale
 root() { mkdir -p "$roots" && ln -sfn "$2" "$roots/$1"; }
-# warm [PREFIX]: every deps and cowlink's hook built, not timed (nothing to
-# do when they are in the store), and rooted.
+# warm [PREFIX]: the deps of the strategies run and cowlink's hook built,
+# not timed (nothing to do when they are in the store), and rooted.
 warm() {
     local a p log
-    for a in zstd.deps symlink.deps cowlink.deps cowlinkHook; do
+    for a in $(printf '%s.deps\n' $warm_modes) cowlinkHook; do
         log=$T/logs/warm.$1$a.log
         p=$(nixbuild "$log" "$a") ||
             { echo "bench-scale: $1$a does not build; the end of its log:" >&2; tail -15 "$log" | cut -d' ' -f2- >&2; exit 1; }
@@ -214,9 +233,18 @@ machine=$(bash "$here/machine.sh")
 echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
 # The deps scenario, which deletes the deps, last.  The flows on the
 # stable toolchain need its deps (layout has its own, deps builds them).
-case " $scenarios " in *" code "* | *" env "* | *" tight "*) warm "" ;; esac
+case " $scenarios " in *" code "* | *" env "* | *" tight "* | *" runner "* | *" remote "*) warm "" ;; esac
+# The deps target (links or files, the same bytes): symlink's deps, or
+# cowlink's (the same but the hook) when symlink's were not warmed.
+target_root() {
+    local a
+    for a in symlink.deps cowlink.deps layout.symlink.deps; do
+        [ ! -e "$roots/$a" ] || { echo "$roots/$a"; return 0; }
+    done
+    return 1
+}
 # tight's limit in MiB: a quarter of the deps target plus 1.5 GiB.
-tight_mb() { du -sbL "$roots/symlink.deps/target" | awk '{printf "%d", $1 / 4 / 1048576 + 1536}'; }
+tight_mb() { du -sbL "$(target_root)/target" | awk '{printf "%d", $1 / 4 / 1048576 + 1536}'; }
 limit="" tight_mb=${TIGHT_MB:-}
 case " $scenarios " in *" tight "*)
     [ -n "$memcg_parent" ] || { echo "bench-scale: tight needs a memory cgroup this shell can make children in" >&2; exit 1; }
@@ -229,6 +257,8 @@ for sc in $scenarios; do
     deps) ;;
     code | env | tight) flow_scenario "$sc" ;;
     layout) layout_scenario ;;
+    runner) runner_scenario ;;
+    remote) remote_scenario ;;
     *) echo "bench-scale: no scenario $sc" >&2; exit 2 ;;
     esac
 done
@@ -247,9 +277,8 @@ printf '%s\t%s\n' "$stamp" "$machine" | cat "$out_dir/scale.machines" - |
 cp "$T/machines" "$out_dir/scale.machines"
 # The deps target the report describes: the stable toolchain's, else
 # (a run of layout alone) the nightly's.
-deps=$roots/symlink.deps
-[ -e "$deps" ] || deps=$roots/layout.symlink.deps
-[ -n "$tight_mb" ] || [ ! -e "$roots/symlink.deps" ] || tight_mb=$(tight_mb)
+deps=$(target_root) || deps=$roots/symlink.deps
+[ -n "$tight_mb" ] || ! target_root >/dev/null || tight_mb=$(tight_mb)
 TIGHT_MB=${tight_mb:-?} SCENARIOS_RUN="$scenarios" bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
 command -v gnuplot >/dev/null && bash "$here/chart.sh" "$out_dir/scale.data" "$out_dir/scale.png"
 cat "$out_dir/scale.md"
