@@ -35,7 +35,7 @@ UNIT = config classify place lock materialize copy inherit views outputs childre
 UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
 
 # The names the loader gives this machine's platform ($PLATFORM, which the
-# Nix hook's LD_PRELOAD holds: glibc before 2.37 says haswell or xeon_phi
+# Nix hook's LD_PRELOAD holds: some glibc versions say haswell or xeon_phi
 # on some x86_64 processors), and on x86_64 those of the 32-bit programs
 # it runs, which get an empty library (preload/stub.c).
 ARCH := $(firstword $(subst -, ,$(shell $(CC) -dumpmachine)))

@@ -73,7 +73,7 @@ int cow_preload_names(const char *entry, size_t len, const char *file)
                !memcmp(file + flen - post, after, post) &&
                !memchr(file + pre, '/', flen - pre - post);
     }
-    return 0;
+    return flen == len && !memcmp(entry, file, len); /* a '$' of the name's own */
 }
 
 /* Is entry this library? */

@@ -98,6 +98,7 @@ static void platform_token(void **state)
     assert_false(NAMES("/s/lib/$PLATFORM/libcowlink.so"));    /* two components */
     assert_false(NAMES("/s/lib/cowlink/x86_64$PLATFORM/libcowlink.so"));
     assert_false(NAMES("/s/lib/cowlink/$LIB/libcowlink.so")); /* not the token */
+    assert_true(cow_preload_names("/s/a$b.so", 9, "/s/a$b.so"));   /* a '$' of its own */
     assert_false(NAMES("/s/lib/cowlink/$PLATFORM/$PLATFORM"));
     assert_false(NAMES("/s/lib/cowlink/$PLATFORM"));          /* truncated */
     assert_false(NAMES("/s/lib/cowlink/$PLATFORM/other.so"));
