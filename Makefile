@@ -31,7 +31,7 @@ BUILD ?= build
 CORE = config classify place copy lock materialize log hooks views children handles outputs signals temps
 CORE_OBJ = $(CORE:%=$(BUILD)/obj/%.o)
 HEADERS = preload/cowlink.h preload/sys.h
-UNIT = config classify place lock materialize copy inherit views outputs children temps
+UNIT = config classify place lock materialize copy inherit dedup views outputs children temps
 UNIT_BIN = $(UNIT:%=$(BUILD)/test_%)
 
 # The names the loader gives this machine's platform ($PLATFORM, which the
@@ -59,13 +59,13 @@ $(BUILD)/libcowlink.so: $(CORE_OBJ) $(BUILD)/obj/entries.o
 $(BUILD)/libcowlink-i686.so: preload/stub.c
 	$(CC) -m32 -nostdlib -shared -o $@ $<
 
-$(BUILD)/cowlink: preload/wrapper.c preload/inherit.c preload/inherit.h
+$(BUILD)/cowlink: preload/wrapper.c preload/inherit.c preload/inherit.h preload/dedup.c preload/dedup.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -DCOWLINK_VERSION='"$(VERSION)"' \
-		$(WRAPPER_FLAGS) -o $@ preload/wrapper.c preload/inherit.c
+		$(WRAPPER_FLAGS) -o $@ preload/wrapper.c preload/inherit.c preload/dedup.c
 
-$(BUILD)/test_%: tests/unit/test_%.c tests/unit/fixture.h $(CORE_OBJ) preload/inherit.c
-	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Ipreload -o $@ $< $(CORE_OBJ) preload/inherit.c -lcmocka -lpthread
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/fixture.h $(CORE_OBJ) preload/inherit.c preload/dedup.c
+	$(CC) $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -Ipreload -o $@ $< $(CORE_OBJ) preload/inherit.c preload/dedup.c -lcmocka -lpthread
 
 setup:
 	@bash tests/setup.sh

@@ -155,7 +155,7 @@ static int mirror_dir(struct walk *w, int src, int dest)
 
 /* Is st one of the store directories (COWLINK_STORE, else NIX_STORE, else
    /nix/store, as the library reads them)? */
-static int is_store_dir(const struct stat *st)
+int cow_is_store_dir(const struct stat *st)
 {
     const char *list = getenv("COWLINK_STORE"), *p;
     char dir[PATH_MAX];
@@ -181,13 +181,13 @@ static int is_store_dir(const struct stat *st)
 /* Is the directory open as fd a store directory or inside one?  Walked up
    by "..", each directory compared by identity; a walk that cannot finish
    answers yes. */
-static int in_a_store(int fd)
+int cow_in_a_store(int fd)
 {
     struct stat st, up;
     int cur = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC), parent;
 
     for (int depth = 0; cur >= 0 && depth < PATH_MAX / 2; depth++) {
-        if (fstat(cur, &st) != 0 || is_store_dir(&st))
+        if (fstat(cur, &st) != 0 || cow_is_store_dir(&st))
             break;
         parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
         close(cur);
@@ -224,7 +224,7 @@ static int dest_in_a_store(const char *dest)
             break;
         }
     }
-    in = fd < 0 || in_a_store(fd);
+    in = fd < 0 || cow_in_a_store(fd);
     if (fd >= 0)
         close(fd);
     return in;
@@ -304,7 +304,7 @@ int cow_inherit(const char *src_arg, const char *dest_arg)
                 errno == ENOTDIR ? "a file is in the way of a directory" : strerror(errno));
         return close(src), 2;
     }
-    if (in_a_store(dest)) /* swapped for a link since it was looked at */
+    if (cow_in_a_store(dest)) /* swapped for a link since it was looked at */
         return close(dest), close(src), refuse_store_dest(dest_arg);
     w.src_len = n;
     snprintf(w.dest, sizeof w.dest, "%s", dest_arg);

@@ -2,6 +2,7 @@
  *
  *   cowlink [--store DIR]... [--log FILE] [--verbose] [--] COMMAND [ARG...]
  *   cowlink inherit SRC DEST      (see inherit.c)
+ *   cowlink dedup PREV TARGET     (see dedup.c)
  *
  * The library is found beside the command (the build tree) or in
  * ../lib (an installed prefix).  Existing LD_PRELOAD entries are kept.
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dedup.h"
 #include "inherit.h"
 
 #ifndef COWLINK_VERSION
@@ -29,6 +31,7 @@ enum { EXIT_USAGE = 2, EXIT_OWN = 125, EXIT_CANNOT_RUN = 126, EXIT_NOT_FOUND = 1
 static const char help[] =
     "usage: cowlink [OPTION]... [--] COMMAND [ARG]...\n"
     "       cowlink inherit SRC DEST\n"
+    "       cowlink dedup PREV TARGET\n"
     "Run COMMAND with libcowlink.so preloaded, so that symlinks into a read-only\n"
     "store (the Nix store) behave as private, writable files: the first write\n"
     "through such a link replaces it by a private copy; the store is never written.\n"
@@ -44,6 +47,10 @@ static const char help[] =
     "  inherit SRC DEST  make DEST a mirror of the directory SRC: real\n"
     "                 directories and one symlink per file (cargo's .cargo-lock\n"
     "                 is skipped).  A command named inherit: cowlink -- inherit\n"
+    "  dedup PREV TARGET  crane's use-symlink install in one process: every\n"
+    "                 regular file under TARGET equal to PREV's file of the same\n"
+    "                 name becomes a symlink to it (text PREV/NAME).  A command\n"
+    "                 named dedup: cowlink -- dedup\n"
     "\n"
     "Environment (read by the library; the options above set the first three):\n"
     "  COWLINK_STORE    colon-separated store directories\n"
@@ -64,7 +71,7 @@ static const char help[] =
     "\n"
     "Exit status: COMMAND's; 125 if cowlink itself fails; 126 if COMMAND cannot\n"
     "be run; 127 if it is not found; 2 for a usage error.  inherit: 0, 1 if some\n"
-    "entry could not be mirrored, 2 if it could not start.\n"
+    "entry could not be mirrored, 2 if it could not start; dedup: the same.\n"
     "See cowlink(1).\n";
 
 static void die(const char *what, const char *detail)
@@ -79,6 +86,7 @@ static int usage_error(const char *what, const char *detail)
         fprintf(stderr, "cowlink: %s%s%s\n", what, detail ? " " : "", detail ? detail : "");
     fputs("usage: cowlink [OPTION]... [--] COMMAND [ARG]...\n"
           "       cowlink inherit SRC DEST\n"
+          "       cowlink dedup PREV TARGET\n"
           "Try 'cowlink --help' for more information.\n",
           stderr);
     return EXIT_USAGE;
@@ -172,6 +180,11 @@ int main(int argc, char **argv)
         if (argc != 4)
             return usage_error("inherit needs SRC and DEST", NULL);
         return cow_inherit(argv[2], argv[3]);
+    }
+    if (argc > 1 && !strcmp(argv[1], "dedup")) {
+        if (argc != 4)
+            return usage_error("dedup needs PREV and TARGET", NULL);
+        return cow_dedup(argv[2], argv[3]);
     }
     opterr = 0; /* our own messages, then the short usage */
     /* "+": options end at COMMAND, whose own options are its business. */

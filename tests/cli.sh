@@ -46,6 +46,7 @@ expect 2 - + -- "$cow" --store
 expect 2 - + -- "$cow" --log
 expect 2 - + -- "$cow" --verbose
 expect 2 - + -- "$cow" inherit "$T"
+expect 2 - + -- "$cow" dedup "$T"
 expect 0 - - -- "$cow" true
 expect 0 - - -- "$cow" --store "$T/store" --log "$T/log" --verbose -- true
 expect 3 - - -- "$cow" sh -c 'exit 3'

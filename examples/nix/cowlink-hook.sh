@@ -13,6 +13,10 @@
 #                           `cowlink inherit`: every file of the inherited
 #                           target/ becomes a link (implies enableCowlink)
 #
+# While the hook is on, crane's use-symlink install (a `cmp` and an `ln`
+# per regular file of target/) is `cowlink dedup`: one process, the same
+# links.
+#
 # doNotLinkInheritedArtifacts (crane's deep copy, e.g. for cargoTarpaulin)
 # and artifacts installed as target.tar.zst still go through crane's own
 # function.  Every decision is one line starting "cowlink:" in the build
@@ -188,6 +192,34 @@ cowlinkDropCargoLocks() {
         -regex '.*/build/[^/]+/[0-9a-f]{16}/\.lock' \) -delete
 }
 
+# crane's use-symlink install compares every regular file of the target
+# dir with its parent's by `cmp` and makes an equal one a link by `ln`: two
+# processes per file, 1 to 2 s per check in bench-scale (and more where a
+# build made many files).  `cowlink dedup` does the same walk, comparison
+# and link text in one process; crane's function then installs the
+# target, told there is nothing left to link.  Taken over when the install
+# starts, as the inheritance is; if crane renamed its function, crane's
+# install runs as it is.
+cowlinkTakeOverDedup() {
+    declare -F dedupAndInstallCargoArtifactsDir >/dev/null || return 0
+    if ! declare -F cowlinkCraneDedupAndInstall >/dev/null; then
+        eval "$(declare -f dedupAndInstallCargoArtifactsDir |
+            sed '1s/^dedupAndInstallCargoArtifactsDir/cowlinkCraneDedupAndInstall/')"
+    fi
+    dedupAndInstallCargoArtifactsDir() { cowlinkDedupAndInstall "$@"; }
+}
+
+# crane's arguments: the destination, the target dir, the parent's target
+# dir (/dev/null when there is none).
+cowlinkDedupAndInstall() {
+    local prev="${3:?prevCargoTargetDir not defined}"
+    if [ -d "$prev" ]; then
+        cowlinkSay "symlinking duplicates in $2 to $prev (cowlink dedup, one process)"
+        "$cowlinkBin" dedup "$prev" "$2" || return 1
+    fi
+    cowlinkCraneDedupAndInstall "$1" "$2" /dev/null
+}
+
 if [ -n "${enableCowlink-}" ] || [ -n "${cowlinkInherit-}" ]; then
     preConfigurePhases+=(cowlinkOnPhase)
     preFixupPhases+=(cowlinkOffPhase)
@@ -195,7 +227,7 @@ if [ -n "${enableCowlink-}" ] || [ -n "${cowlinkInherit-}" ]; then
     preConfigureHooks+=(cowlinkOnPhase)
     preBuildHooks+=(cowlinkOnPhase)
     preCheckHooks+=(cowlinkOnPhase)
-    preInstallHooks+=(cowlinkOnPhase)
+    preInstallHooks+=(cowlinkOnPhase cowlinkTakeOverDedup)
     preFixupHooks+=(cowlinkOffPhase)
     if [ -z "${cowlinkInherit-}" ]; then
         cowlinkWarn "enableCowlink without cowlinkInherit: crane's own inheritance (copies, with deps/*.rlib and *.rmeta linked)"

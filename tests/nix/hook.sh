@@ -26,7 +26,7 @@ crane=$2 stdenv_src=$3
 # which Debian makes conflict with the cross compilers).
 bash "$here/../setup.sh" --only zstd patchelf gcc binutils qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-12-multilib llvm
 T=$(mktemp -d /tmp/cowlink-hook-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${HOOK_KEEP-}" ] || rm -rf "$T"' EXIT
 passed=0 failed=0
 check() { # description, then a command that must succeed
     local what=$1
@@ -40,7 +40,7 @@ check() { # description, then a command that must succeed
 # as makeSetupHook's substitutions do) and crane's inheritance hook.
 # cowlink installed as default.nix installs it (make install), the hook
 # naming the library by the loader's $PLATFORM as hook.nix does.
-mkdir -p "$T/cowlink/nix-support" "$T/crane/nix-support" "$T/cowlink-fixup/nix-support"
+mkdir -p "$T/cowlink/nix-support" "$T/crane/nix-support" "$T/cowlink-fixup/nix-support" "$T/crane-install/nix-support"
 make -s -C "$here/../.." BUILD="$BUILD" PREFIX="$T/cowlink" install >/dev/null
 sed -e "s#@cowlinkLib@#$T/cowlink/lib/cowlink/\$PLATFORM/libcowlink.so#g" -e "s#@cowlinkBin@#$T/cowlink/bin/cowlink#g" \
     "$here/../../examples/nix/cowlink-hook.sh" >"$T/cowlink/nix-support/setup-hook"
@@ -49,6 +49,8 @@ fixup_hook=$here/../../examples/nix/cowlink-fixup-hook.sh
 if [ -f "$fixup_hook" ]; then cp "$fixup_hook" "$T/cowlink-fixup/nix-support/setup-hook"; else
     : >"$T/cowlink-fixup/nix-support/setup-hook"; fi
 cp "$crane/lib/setupHooks/inheritCargoArtifactsHook.sh" "$T/crane/nix-support/setup-hook"
+# crane's install of the target dir (the use-symlink test only).
+cp "$crane/lib/setupHooks/installCargoArtifactsHook.sh" "$T/crane-install/nix-support/setup-hook"
 {
     echo "export SHELL=/bin/bash"
     echo "initialPath=/usr"
@@ -394,6 +396,31 @@ if command -v llvm-readelf >/dev/null; then
         elf_out elfllvmok : cowlinkElfChecks=1 READELF=llvm-readelf
     check "... which read every file" grep -q 'in .*/elfllvmok/out (cowlink: the 2 with one)' "$T/elfllvmok.log"
 fi
+
+# crane's use-symlink install, as `cowlink dedup` does it while the hook is
+# on: the build leaves files equal to the parent's (a copy cowlink made at
+# a write that changed nothing), one that differs, a new one; the
+# installed target must be what crane's own function makes of the same
+# tree (a copy of it, kept before the install: run here, without cowlink).
+# (A write by the phase's own shell is not covered: the build shell has no
+# LD_PRELOAD of its own, so the changed file is written by a child.)
+tree='find "$1" -printf "%P %y %l\n" | sort'
+dedup_build='r=target/release; cp --remove-destination "$cargoArtifacts/target/release/nixapp.d" $r/nixapp.d
+    cp --remove-destination "$cargoArtifacts/target/release/deps/libdep-1.rlib" $r/deps/libdep-1.rlib
+    sh -c "echo changed >$r/.fingerprint/dep-1/lib-dep"; echo new >$r/deps/libnew.rlib; cp -a target $TMPDIR/before'
+must build dedup cowlinkInherit=1 doInstallCargoArtifacts=1 installCargoArtifactsMode=use-symlink \
+    nativeBuildInputs="$T/cowlink $T/cowlink-fixup $T/crane $T/crane-install" postBuild="$dedup_build"
+mkdir -p "$T/dedup-crane"
+bash -c "source '$crane/lib/setupHooks/installCargoArtifactsHook.sh'
+    dedupAndInstallCargoArtifactsDir '$T/dedup-crane' '$T/dedup/before' '$T/store/deps/target'" >/dev/null
+check "use-symlink install: cowlink dedup ran, in one process" \
+    grep -q "^cowlink: symlinking duplicates in target to $T/store/deps/target (cowlink dedup" "$T/dedup.log"
+check "... equal files linked (as crane's text), others kept" \
+    test "$(readlink "$T/dedup/out/target/release/nixapp.d")" = "$T/store/deps/target/release/nixapp.d" \
+    -a -f "$T/dedup/out/target/release/deps/libnew.rlib" -a ! -L "$T/dedup/out/target/release/.fingerprint/dep-1/lib-dep"
+check "... the installed target is crane's own function's" \
+    test "$(bash -c "$tree" _ "$T/dedup/out/target")" = "$(bash -c "$tree" _ "$T/dedup-crane/before")"
+check "... and crane's per-file loop did not run" not grep -q "^symlinking duplicates in" "$T/dedup.log"
 
 for p in configure build check install; do
     check "LD_PRELOAD has the library in $p" grep -qx "$p $lib" "$T/linked/phases"
