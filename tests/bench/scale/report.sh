@@ -22,7 +22,11 @@ strategies rotated each round, a settle before each build.  A run measures
 the scenarios and strategies it is given and keeps the others' lines, so
 a table may hold several runs: the line under it says which run measured
 what, and only strategies of one run compare exactly.
-A flow is clippy, test, doc and the package built one after another.
+A flow is clippy, test, doc and the package built one after another; its
+compile time is the sum of their build and check phases (rustc, rustdoc,
+the tests' own run), and flow / compile (the median of each round's
+ratio) is what everything else adds: evaluation, the sandbox, the
+inheritance, the install, the fixup and the registration.
 A phase is timed from its "Running phase" line to the next; the last one
 (fixup) ends when nix-build returns, so it holds Nix's registration of the
 output (hashing it).  Peak memory is the build's memory cgroup's: its
@@ -157,7 +161,8 @@ $1 == "runner" || $1 == "remote" {
     wall[c] = wall[c] " " $5
     written[c] = written[c] " " $7; du[c] = $8; nar[c] = $9; zst[c] = $10; clos[c] = $11
     cache[key, r] += $10
-    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2] }
+    for (i = 12; i <= NF; i++) { split($i, p, "="); ph[c, p[1]] = ph[c, p[1]] " " p[2]
+        if (p[1] == "buildPhase" || p[1] == "checkPhase") comp[key, r] += p[2] }
     if (!(ck in seen_ck)) { seen_ck[ck] = 1; cks[++nck] = ck }
 }
 END {
@@ -167,21 +172,24 @@ END {
         if (sc == "remote") { remote_section(); continue }
         if (sc == "runner") runner_section(); else {
         printf "\n## Scenario %s: the flow\n\n%s Measured%s.\n\n", sc, about[sc], measured(sc)
-        printf "| strategy | flow (s) | vs zstd | cache bytes added (MB, NAR.zst) |\n|---|---|---|---|\n"
+        printf "| strategy | flow (s) | vs zstd | compile: build + check phases (s) | flow / compile | cache bytes added (MB, NAR.zst) |\n|---|---|---|---|---|---|\n"
         base = ""
         for (t = 1; t <= nst; t++) {
             key = sc SUBSEP sts[t]; list = ""
             for (r = 1; r <= 99; r++) if ((key, r) in rounds) list = list " " flow[key, r]
-            if (list == "") { if (key in present) printf "| %s | failed (%s) | | |\n", sts[t], failed[key]; continue }
+            if (list == "") { if (key in present) printf "| %s | failed (%s) | | | | |\n", sts[t], failed[key]; continue }
             med[t] = median(list)
             if (sts[t] == "zstd") base = med[t]
         }
         for (t = 1; t <= nst; t++) {
-            key = sc SUBSEP sts[t]; list = ""; cl = ""
-            for (r = 1; r <= 99; r++) if ((key, r) in rounds) { list = list " " flow[key, r]; cl = cl " " cache[key, r] }
+            key = sc SUBSEP sts[t]; list = ""; cl = ""; co = ""; ra = ""
+            for (r = 1; r <= 99; r++) if ((key, r) in rounds) {
+                list = list " " flow[key, r]; cl = cl " " cache[key, r]; co = co " " comp[key, r]
+                ra = ra " " (comp[key, r] > 0 ? flow[key, r] / comp[key, r] : 0)
+            }
             if (list == "") continue
-            printf "| %s | %.0f %s | %s | %s |\n", sts[t], med[t], minmax(list),
-                base == "" ? "-" : sprintf("%.2fx", base / med[t]), mb(median(cl))
+            printf "| %s | %.0f %s | %s | %.0f | %.2fx | %s |\n", sts[t], med[t], minmax(list),
+                base == "" ? "-" : sprintf("%.2fx", base / med[t]), median(co), median(ra), mb(median(cl))
         }
         }
         printf "\n| %s: check, strategy | wall (s) | inherit (patch) | build | check | install | fixup + register | written (MB) | peak mem (MB) | out du / NAR / NAR.zst (MB) | closure (MB) |\n", sc

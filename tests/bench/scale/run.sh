@@ -36,6 +36,9 @@
 #   SCENARIOS ("deps code env tight layout runner remote")
 #   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)   TIGHT_MB
 #   KEEP (set: the run's directory under /var/tmp, its logs, kept)
+#   BUILD_TMP (a directory: where the builds' own directories go, Nix's
+#   TMPDIR; default the run's directory on /var/tmp: set it to measure
+#   the build directory on another file system)
 #   OUT (tests/bench/results): scale.md, scale.data, scale.machines (each
 #   run's machine.sh line), scale.png
 set -euo pipefail
@@ -95,7 +98,7 @@ nixbuild() {
     shift 2
     # The shell that waits for nix-build reads its own /proc/PID/io: the
     # counts of reaped children (the builders and theirs) are added there.
-    TMPDIR=$T/tmp LOG=$log bash -c 'nix-build "$@" 2> >(while IFS= read -r l; do
+    TMPDIR=${BUILD_TMP:-$T/tmp} LOG=$log bash -c 'nix-build "$@" 2> >(while IFS= read -r l; do
             printf "%s %s\n" "$EPOCHREALTIME" "$l"; done >"$LOG"); rc=$?
         cat /proc/$$/io >"$LOG.io"; exit $rc' nixbuild \
         "$here/scale.nix" -A "$attr" --no-out-link "${nix_opts[@]}" \
