@@ -40,7 +40,8 @@
 #   TMPDIR; default the run's directory on /var/tmp: set it to measure
 #   the build directory on another file system)
 #   OUT (tests/bench/results): scale.md, scale.data, scale.machines (each
-#   run's machine.sh line), scale.png
+#   run's machine.sh line), scale.png; scale.partial.data when a run stops
+#   half-way
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
@@ -72,7 +73,10 @@ bash "$repo/tests/setup.sh" gnuplot-nox
 case " $scenarios " in *" runner "*) bash "$repo/tests/setup.sh" nginx curl ;; esac
 
 T=$(mktemp -d /var/tmp/cowlink-scale-XXXXXX)
-trap 'cache_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+# A run that stops half-way keeps what it measured, apart from the
+# results: OUT/scale.partial.data (scale.data only takes whole runs).
+partial() { [ ! -s "${data:-}" ] || [ -n "${finished:-}" ] || cp "$data" "$out_dir/scale.partial.data"; }
+trap 'partial; cache_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 chmod 755 "$T"
 mkdir -p "$T/tmp" "$T/logs" "$out_dir"
 checkout_copy "$repo" "$T/cowlink"
@@ -272,6 +276,7 @@ touch "$out_dir/scale.data"
 awk -v sc=" $scenarios " -v st=" $strategies " 'index(sc, " " $1 " ") == 0 || index(st, " " $3 " ") == 0' \
     "$out_dir/scale.data" | cat - "$data" >"$T/all.data"
 cp "$T/all.data" "$out_dir/scale.data"
+finished=1 && rm -f "$out_dir/scale.partial.data"
 # Each run's machine, kept while a line of that run is.
 touch "$out_dir/scale.machines"
 printf '%s\t%s\n' "$stamp" "$machine" | cat "$out_dir/scale.machines" - |
