@@ -16,7 +16,7 @@ median_of() {
         END {print NR ? (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) : 0}'
 }
 for st in $strategies; do
-    echo "$st $(median_of code "$st" 5) $(median_of env "$st" 5) $(median_of tight "$st" 5) $(median_of layout "$st" 5) $(median_of runner "$st" 5)"
+    echo "$st $(median_of code "$st" 5) $(median_of env "$st" 5) $(median_of tight "$st" 5) $(median_of layout "$st" 5) $(median_of runner "$st" 5) $(median_of fs "$st" 5)"
 done >"$work/time.dat"
 for st in $strategies; do
     echo "$st $(median_of code "$st" 9) $(median_of code "$st" 10)"
@@ -32,7 +32,7 @@ set grid ytics
 set key below horizontal
 set yrange [0:*]
 set title "The flow: clippy, test, doc, package (s; 0 = failed or not run; which run: scale.md)"
-plot "$work/time.dat" using 2:xtic(1) title "one-line change", '' using 3 title "watched variable (libz-sys rebuilt)", '' using 4 title "one-line change, memory-tight", '' using 5 title "one-line change, new layout (nightly)", '' using 6 title "one-line change, fresh CI runner with a binary cache"
+plot "$work/time.dat" using 2:xtic(1) title "one-line change", '' using 3 title "watched variable (libz-sys rebuilt)", '' using 4 title "one-line change, memory-tight", '' using 5 title "one-line change, new layout (nightly)", '' using 6 title "one-line change, fresh CI runner with a binary cache", '' using 7 title "one-line change, builds on an ext4 with a journal"
 set title "Store bytes the code flow adds (MB)"
 plot "$work/bytes.dat" using (\$2/1e6):xtic(1) title "NAR", '' using (\$3/1e6) title "NAR | zstd -3"
 unset multiplot

@@ -18,6 +18,11 @@
 #   layout the code flow on rustup's nightly (nightly.sh) with cargo's new
 #          build-dir layout, the default from cargo 1.100, on its own deps
 #          (built first, untimed); skipped without rustup's nightly
+#   fs     the code flow with the builds' directories on an ext4 with a
+#          journal (mkfs.ext4's defaults, a loop device with direct I/O):
+#          the file system most users build on, where this VM's own disk
+#          is an ext4 without one (on which each inode allocated after a
+#          deletion costs up to 1 ms: inherit-fs.sh)
 #   runner the code flow on a fresh CI runner: a store that starts empty
 #          and substitutes the deps, the toolchain and the vendored crates
 #          from a binary cache over HTTP (nginx on the loopback address),
@@ -33,7 +38,7 @@
 # memory cgroup of its own: its peak memory, page cache included.
 #   usage: run.sh [BUILD]     (as root; an hour and more)
 #   ROUNDS (3), DEPS_ROUNDS (ROUNDS)   PARTS (4, the own code)
-#   SCENARIOS ("deps code env tight layout runner remote")
+#   SCENARIOS ("deps code env tight fs layout runner remote")
 #   STRATEGIES ("zstd symlink cowlink copy")   TOOLCHAIN (stable|debian)   TIGHT_MB
 #   KEEP (set: the run's directory under /var/tmp, its logs, kept)
 #   BUILD_TMP (a directory: where the builds' own directories go, Nix's
@@ -52,7 +57,7 @@ source "$here/cache.sh"
 source "$here/runner.sh"
 rounds=${ROUNDS:-3}
 deps_rounds=${DEPS_ROUNDS:-$rounds}
-scenarios=${SCENARIOS-deps code env tight layout runner remote}
+scenarios=${SCENARIOS-deps code env tight fs layout runner remote}
 strategies=${STRATEGIES:-zstd symlink cowlink copy}
 checks="clippy test doc package"
 deps_modes=$(for st in zstd symlink cowlink; do case " $strategies " in *" $st "*) echo "$st" ;; esac; done)
@@ -76,7 +81,7 @@ T=$(mktemp -d /var/tmp/cowlink-scale-XXXXXX)
 # A run that stops half-way keeps what it measured, apart from the
 # results: OUT/scale.partial.data (scale.data only takes whole runs).
 partial() { [ ! -s "${data:-}" ] || [ -n "${finished:-}" ] || cp "$data" "$out_dir/scale.partial.data"; }
-trap 'partial; cache_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'partial; cache_stop; fs_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 chmod 755 "$T"
 mkdir -p "$T/tmp" "$T/logs" "$out_dir"
 checkout_copy "$repo" "$T/cowlink"
@@ -145,6 +150,26 @@ measure() {
         "$written $sizes $(phases "$log" "$s" "$e" | awk '{printf "%s=%.1f ", $1, $2}')peak=$(memcg_end "$cg") at=$stamp" >>"$data"
     [ $rc = 0 ] || echo "bench-scale: $sc $st.$ck failed: $(grep -m2 -i 'error' "$log" | cut -c1-200)" >&2
     tail -1 "$data"
+}
+
+# The fs scenario's file system: an ext4 image (sparse, 24 GiB: a check
+# with crane's default extracts 1.9 GB) in the run's directory, on a loop
+# device with direct I/O (its writes reach the disk, not /var/tmp's page
+# cache), mounted at $T/ext4.
+fs_dev=""
+fs_start() {
+    truncate -s 24G "$T/ext4.img"
+    mkfs.ext4 -q -F "$T/ext4.img" </dev/null
+    fs_dev=$(losetup --find --show --direct-io=on "$T/ext4.img")
+    mkdir -p "$T/ext4"
+    mount "$fs_dev" "$T/ext4"
+    chmod 1777 "$T/ext4"
+}
+fs_stop() {
+    [ -n "$fs_dev" ] || return 0
+    umount "$T/ext4" 2>/dev/null || umount -l "$T/ext4"
+    losetup -d "$fs_dev" 2>/dev/null || true
+    fs_dev=""
 }
 
 # rotate N WORDS...: the words, starting at the Nth (rounds rotate order).
@@ -240,7 +265,7 @@ machine=$(bash "$here/machine.sh")
 echo "bench-scale: $(grep -c '^source = "registry' "$T/ws/Cargo.lock") crates in Cargo.lock, $(cat "$T"/ws/*/src/*.rs | wc -l) lines of own code; toolchain ${TOOLCHAIN:-stable}"
 # The deps scenario, which deletes the deps, last.  The flows on the
 # stable toolchain need its deps (layout has its own, deps builds them).
-case " $scenarios " in *" code "* | *" env "* | *" tight "* | *" runner "* | *" remote "*) warm "" ;; esac
+case " $scenarios " in *" code "* | *" env "* | *" tight "* | *" fs "* | *" runner "* | *" remote "*) warm "" ;; esac
 # The deps target (links or files, the same bytes): symlink's deps, or
 # cowlink's (the same but the hook) when symlink's were not warmed.
 target_root() {
@@ -263,6 +288,7 @@ for sc in $scenarios; do
     case $sc in
     deps) ;;
     code | env | tight) flow_scenario "$sc" ;;
+    fs) fs_start; BUILD_TMP=$T/ext4 flow_scenario fs; fs_stop ;;
     layout) layout_scenario ;;
     runner) runner_scenario ;;
     remote) remote_scenario ;;
