@@ -169,11 +169,14 @@ cowlinkTakeOverInherit() {
     *) [ -z "${cargoArtifacts-}" ] ||
         cowlinkWarn "cargoArtifacts is set but crane's inheritCargoArtifacts is not in postPatchHooks (crane moved its inheritance?): cowlink inherit may not run" ;;
     esac
-    if ! declare -F cowlinkCraneInheritCargoArtifacts >/dev/null; then
-        eval "$(declare -f inheritCargoArtifacts |
-            sed '1s/^inheritCargoArtifacts/cowlinkCraneInheritCargoArtifacts/')"
-    fi
-    inheritCargoArtifacts() { cowlinkInheritCargoArtifacts "$@"; }
+    cowlinkTakeOver inheritCargoArtifacts cowlinkCraneInheritCargoArtifacts cowlinkInheritCargoArtifacts
+}
+
+# cowlinkTakeOver NAME KEPT OURS: crane's function NAME kept as KEPT (once:
+# a second take-over must not keep ours), and NAME then calls OURS.
+cowlinkTakeOver() {
+    declare -F "$2" >/dev/null || eval "$(declare -f "$1" | sed "1s/^$1/$2/")"
+    eval "$1() { $3 \"\$@\"; }"
 }
 
 # cargo's lock files are not artifacts (cowlink inherit leaves them out),
@@ -202,11 +205,7 @@ cowlinkDropCargoLocks() {
 # install runs as it is.
 cowlinkTakeOverDedup() {
     declare -F dedupAndInstallCargoArtifactsDir >/dev/null || return 0
-    if ! declare -F cowlinkCraneDedupAndInstall >/dev/null; then
-        eval "$(declare -f dedupAndInstallCargoArtifactsDir |
-            sed '1s/^dedupAndInstallCargoArtifactsDir/cowlinkCraneDedupAndInstall/')"
-    fi
-    dedupAndInstallCargoArtifactsDir() { cowlinkDedupAndInstall "$@"; }
+    cowlinkTakeOver dedupAndInstallCargoArtifactsDir cowlinkCraneDedupAndInstall cowlinkDedupAndInstall
 }
 
 # crane's arguments: the destination, the target dir, the parent's target

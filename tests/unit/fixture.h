@@ -79,6 +79,17 @@ __attribute__((unused)) static int count_named(const char *rel, const char *pref
     return n;
 }
 
+/* ROOT/rel is a symlink whose text is expect. */
+__attribute__((unused)) static void link_text(const char *rel, const char *expect)
+{
+    char text[PATH_MAX];
+    ssize_t n = readlink(at(rel), text, sizeof text - 1);
+
+    assert_true(n > 0);
+    text[n] = 0;
+    assert_string_equal(text, expect);
+}
+
 __attribute__((unused)) static int is_link(const char *rel)
 {
     struct stat st;

@@ -5,16 +5,6 @@
 #include "dedup.h"
 #include "fixture.h"
 
-static void link_text(const char *rel, const char *expect)
-{
-    char text[PATH_MAX];
-    ssize_t n = readlink(at(rel), text, sizeof text - 1);
-
-    assert_true(n > 0);
-    text[n] = 0;
-    assert_string_equal(text, expect);
-}
-
 static void links_equal_files(void **state)
 {
     char want[PATH_MAX];

@@ -4,16 +4,6 @@
 #include "fixture.h"
 #include "inherit.h"
 
-static void link_text(const char *rel, const char *expect)
-{
-    char text[PATH_MAX];
-    ssize_t n = readlink(at(rel), text, sizeof text - 1);
-
-    assert_true(n > 0);
-    text[n] = 0;
-    assert_string_equal(text, expect);
-}
-
 static void mirrors_a_tree(void **state)
 {
     struct stat st;
