@@ -665,6 +665,8 @@ int main(int argc, char **argv)
         return said(setxattr(p, "user.cow", "1", 1, 0));
     if (!strcmp(op, "removexattr"))
         return said(removexattr(p, "user.cow"));
+    if (!strcmp(op, "lremovexattr"))
+        return said(lremovexattr(p, "user.cow"));
     if (!strcmp(op, "mkdir"))
         return said(mkdir(p, 0755));
     if (!strcmp(op, "unlink"))

@@ -656,16 +656,51 @@ for name in chmod chown utimensat; do
     # bite); the previous library changed the store (root-rw), or met EROFS
     eval "BITES_no_proc_swap_$name=no"
 done
-# A limit: truncate and the extended attribute calls have no such form;
-# without /proc they are made by the caller's path, and follow the link.
-# Shown where the store cannot be written: the truncate reaches the store
-# file and fails; the link is not made private.
-add no_proc_swap_limit
-setup_no_proc_swap_limit() { setup_swap_file; }
-CALL_no_proc_swap_limit="r=\$($SWAPPED_TO_STORE truncate f.txt 1\"); $WHAT_F"
-WANT_no_proc_swap_limit='root-ro:EROFS,link'
-MODES_no_proc_swap_limit=root-ro
-BITES_no_proc_swap_limit=no
+# truncate and the extended attribute calls take no O_PATH descriptor:
+# truncate opens the name for writing in cowlink's descriptor of its
+# directory, following no link, and checks it is the file opened;
+# setxattr and removexattr are made by setxattrat and removexattrat
+# (Linux 6.13) on that name, following no link.  The link found there
+# then is placed again and made private, and the call made on the copy
+# (the previous library made them by the caller's path and followed the
+# link: as root on a writable store, the store changed).
+add no_proc_swap_truncate no_proc_swap_setxattr no_proc_swap_removexattr
+setup_no_proc_swap_truncate() { setup_swap_file; }
+CALL_no_proc_swap_truncate="r=\$($SWAPPED_TO_STORE truncate f.txt 1\"); $WHAT_F"
+check_no_proc_swap_truncate() { is_private f.txt && content f.txt o; }
+setup_no_proc_swap_setxattr() { setup_swap_file; }
+CALL_no_proc_swap_setxattr="r=\$($SWAPPED_TO_STORE setxattr f.txt\"); $WHAT_F"
+check_no_proc_swap_setxattr() { is_private f.txt && content f.txt old && getfattr -n user.cow "$W/f.txt" >/dev/null; }
+setup_no_proc_swap_removexattr() { base && printf new >"$W/f.txt" && setfattr -n user.cow -v 2 "$W/f.txt"; }
+SWAP_TO_ATTR='"$BIN/pause" f.txt "rm f.txt && ln -s \"\$STORE/pkg/x.attr\" f.txt"'
+CALL_no_proc_swap_removexattr="r=\$(PAUSE_AT_EXIT=1 $SWAP_TO_ATTR $NO_PROC removexattr f.txt\"); $WHAT_F"
+check_no_proc_swap_removexattr() { is_private f.txt && content f.txt attr; }
+for name in truncate setxattr removexattr; do
+    eval "WANT_no_proc_swap_$name='*:ok,' MODES_no_proc_swap_$name='root-ro root-rw'"
+    eval "BITES_no_proc_swap_$name=no"
+done
+WANT_no_proc_swap_removexattr='*:ENODATA,' # the copy has no attribute
+# A directory exchanged for a link to a store directory after cowlink
+# opened it, for lremovexattr (no link followed at the end): made on the
+# name in the directory cowlink opened (the previous library made it by
+# the caller's path, through the new link, in the store).
+add no_proc_swap_lremovexattr
+setup_no_proc_swap_lremovexattr() {
+    base && mkdir "$W/d" && printf new >"$W/d/x.attr" && setfattr -n user.cow -v 2 "$W/d/x.attr"
+}
+CALL_no_proc_swap_lremovexattr="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.old && ln -s \\\"\$STORE/pkg\\\" d\" $NO_PROC lremovexattr d/x.attr\"); echo \$r,\$(getfattr -n user.cow d.old/x.attr 2>/dev/null | grep -c cow)"
+WANT_no_proc_swap_lremovexattr='*:ok,0'
+MODES_no_proc_swap_lremovexattr='root-ro root-rw'
+BITES_no_proc_swap_lremovexattr=no
+# Where the kernel has neither /proc nor setxattrat (before 6.13), the
+# extended attribute calls are refused (EROFS, one line), not made by the
+# caller's path, which would follow the link put there meanwhile.
+add no_proc_swap_no_xattrat
+setup_no_proc_swap_no_xattrat() { setup_swap_file; }
+CALL_no_proc_swap_no_xattrat="r=\$(PAUSE_AT_EXIT=1 $SWAP_TO_STORE \"\$BIN/no-openat2\" --xattrat $NO_PROC setxattr f.txt\"); $WHAT_F"
+WANT_no_proc_swap_no_xattrat='*:EROFS,link'
+MODES_no_proc_swap_no_xattrat='root-ro root-rw'
+BITES_no_proc_swap_no_xattrat=no
 
 # 34. A name with no directory part is placed in "." opened as a
 #     descriptor (chdir_at_call, chdir_at_look), except where the

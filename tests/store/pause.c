@@ -55,6 +55,9 @@ static const struct {
 #ifdef SYS_fchmodat2
     {SYS_fchmodat2, {1, -1}, -1},
 #endif
+#ifdef SYS_setxattrat
+    {SYS_setxattrat, {1, -1}, -1}, {SYS_removexattrat, {1, -1}, -1},
+#endif
 };
 
 /* The string at addr in the tracee, through its memory file. */
