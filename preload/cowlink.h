@@ -85,6 +85,9 @@ enum cow_kind {
                     the call fails with that error (dir_err), made
                     nowhere, not by its path, where a link could be put
                     meanwhile */
+    COW_NO_FD,   /* no descriptor left to place the name by (EMFILE,
+                    ENFILE: dir_err): refused with that error, not made
+                    by the caller's path */
 };
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
@@ -111,7 +114,7 @@ struct cow_place {
     const char *name; /* the last component; "" for the directory itself */
     char name_buf[NAME_MAX + 1];
     int missing;      /* the name does not exist */
-    int dir_err;      /* COW_DIR_FAILS: the error */
+    int dir_err;      /* COW_DIR_FAILS, COW_NO_FD: the error */
     int nofollow;     /* no link was there: an open on it adds O_NOFOLLOW */
     int resolve;      /* far from any store, asked with COW_RESOLVE: the open
                          is made by the caller's own name, with no symlink

@@ -399,6 +399,16 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
         errno = saved;
         return pl->dir_err; /* the kernel's error, no line: nothing refused */
     }
+    if (kind == COW_NO_FD) {
+        char why[64];
+        /* a call that opens a descriptor meets the full table first: the
+           kernel's own error, no line */
+        if (!(how & COW_OPENS))
+            cow_say("refusing ", op, " on ", path, ": no descriptor left to place it by (",
+                    cow_strerror(pl->dir_err, why), "): refused, not made by its path", (char *)0);
+        errno = saved;
+        return pl->dir_err;
+    }
     if (kind != COW_PLAIN && kind != COW_LINK &&
         creates_nothing(how, kind == COW_UNKNOWN ? 1 : pl->missing))
         kind = COW_PLAIN;

@@ -400,6 +400,23 @@ static int dir_fails(struct cow_place *pl, int dirfd, int err)
     return COW_DIR_FAILS;
 }
 
+/* No descriptor left to open the name's directory by: the name cannot
+   be placed, and the call is not made by the caller's path either (where
+   another thread's chdir, or a link put there, could move it).  looked:
+   the error the kernel's lookup of the name met when cowlink looked. */
+static int table_full(int err)
+{
+    return err == EMFILE || err == ENFILE;
+}
+
+static int no_fd(struct cow_place *pl, int dirfd, int err, int looked)
+{
+    if (looked)
+        return dir_fails(pl, dirfd, looked); /* the kernel's own lookup failed */
+    dir_fails(pl, dirfd, err);
+    return COW_NO_FD;
+}
+
 /* A name on no store's device or mount: the common case, one or two
    statx (one, for a missing name in the directory of the name placed
    beside it, known to lie outside every store).  obj gets what the first
@@ -515,7 +532,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
 {
     char dir[PATH_MAX];
     struct cow_stat obj;
-    int follow = how & COW_FOLLOWS, whole, kind, class, far, here;
+    int follow = how & COW_FOLLOWS, whole, kind, class, far, here, looked = 0;
 
     pl->dir = dirfd;
     pl->own = 0;
@@ -535,9 +552,11 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     if (!path)
         return COW_PLAIN; /* the kernel's EFAULT */
     far = far_from_store(dirfd, path, follow, pl, &obj, beside);
-    if (far == FAILS && (how & COW_AT) && may_change(errno))
+    if (far == FAILS && (how & COW_AT) && may_change(errno)) {
         far = NEAR; /* a directory on the way may be made a link before
                        the call: placed in full, the call made there */
+        looked = errno;
+    }
     if (far == FAILS || !path[0] || (far == FAR && !(how & COW_AT)))
         return COW_PLAIN; /* an empty name fails in the kernel */
     far = far == FAR;
@@ -584,6 +603,8 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
             pl->shared = 0;
         } else {
             pl->dir = dirfd;
+            if (table_full(errno))
+                return no_fd(pl, dirfd, errno, looked);
             if (fails_alike(errno) && errno != ELOOP)
                 return dir_fails(pl, dirfd, errno);
             if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EXDEV &&
@@ -594,19 +615,13 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     }
     if (dir[0] && !pl->own) {
         pl->dir = open_dir(dirfd, dir);
-        if (pl->dir < 0 && here) {
-            here = 0; /* no descriptor for "." (a full table): the working
-                         directory as cowlink knows it, as before */
-            pl->dir = dirfd;
+        if (pl->dir < 0 && table_full(errno)) {
+            return no_fd(pl, dirfd, errno, looked);
         } else if (pl->dir < 0 && !whole && (how & COW_AT) && fails_alike(errno)) {
             return dir_fails(pl, dirfd, errno);
         } else if (pl->dir < 0) {
-            kind = fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;
-            if (kind == COW_UNKNOWN && (errno == EMFILE || errno == ENFILE) &&
-                (how & COW_OPENS))
-                kind = COW_PLAIN; /* the call needs a descriptor too: EMFILE */
             pl->dir = dirfd;
-            return kind;
+            return fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;
         } else {
             pl->own = 1;
         }
