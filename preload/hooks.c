@@ -331,7 +331,7 @@ const char *cow_proc_fd(int fd, char buf[COW_PROC_NAME])
    directory.  NULL where /proc is missing. */
 const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME])
 {
-    if (strlen(pl->name) > NAME_MAX || !cow_proc_fd(pl->dir, buf))
+    if (strlen(pl->name) > NAME_MAX + 1 || !cow_proc_fd(pl->dir, buf))
         return NULL;
     strcat(buf, "/");
     return strcat(buf, pl->name);

@@ -516,6 +516,46 @@ static int split(const char *path, char dir[PATH_MAX], struct cow_place *pl)
     return 0;
 }
 
+/* A name that is a directory as a whole, split as a name in its
+   directory: dir gets the directory part ("." for none), pl->name_buf
+   the last component, with one slash where the name ended with any.
+   -1: ENAMETOOLONG. */
+static int split_whole(const char *path, char dir[PATH_MAX], struct cow_place *pl)
+{
+    size_t len = strlen(path), start;
+
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    for (start = len; start > 0 && path[start - 1] != '/'; start--)
+        ;
+    if (len - start > NAME_MAX)
+        return -1;
+    memcpy(pl->name_buf, path + start, len - start);
+    strcpy(pl->name_buf + (len - start), path[len] ? "/" : "");
+    if (!start)
+        strcpy(dir, ".");
+    else {
+        memcpy(dir, path, start);
+        dir[start] = 0;
+    }
+    return 0;
+}
+
+/* Is name (with a slash or not) one of the build's outputs, in dir? */
+static int output_named(int dir, const char *name)
+{
+    char bare[NAME_MAX + 1];
+    size_t len = strcspn(name, "/");
+
+    if (!name[len])
+        return cow_output_named(dir, name);
+    if (len > NAME_MAX)
+        return 0;
+    memcpy(bare, name, len);
+    bare[len] = 0;
+    return cow_output_named(dir, bare);
+}
+
 /* Place (dirfd, path) for a call that does `how` (COW_* in cowlink.h):
    enum cow_kind, with pl->dir and pl->name where the name is.  The caller
    ends with cow_place_done. */
@@ -619,6 +659,33 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
             return no_fd(pl, dirfd, errno, looked);
         } else if (pl->dir < 0 && !whole && (how & COW_AT) && fails_alike(errno)) {
             return dir_fails(pl, dirfd, errno);
+        } else if (pl->dir < 0 && whole && (how & COW_AT) && fails_alike(errno)) {
+            /* A name that is a directory as a whole, which the kernel's
+               lookup does not find as one: the call is not made by the
+               caller's path.  One that follows it meets that lookup's
+               error (a create with a slash: EISDIR, once its directory
+               is there); one on the name itself is placed as a name in
+               its directory, which decides, and the last component, its
+               slash kept, is the kernel's to judge on that descriptor. */
+            int err = errno;
+            if (follow && !(how & COW_CREAT))
+                return dir_fails(pl, dirfd, err);
+            if (split_whole(path, dir, pl) < 0)
+                return dir_fails(pl, dirfd, ENAMETOOLONG);
+            pl->dir = open_dir(dirfd, dir);
+            if (pl->dir < 0 && table_full(errno))
+                return no_fd(pl, dirfd, errno, looked);
+            if (pl->dir < 0) {
+                pl->dir = dirfd;
+                return fails_alike(errno) ? dir_fails(pl, dirfd, errno) : COW_UNKNOWN;
+            }
+            pl->own = 1;
+            if (follow) {
+                cow_place_done(pl);
+                return dir_fails(pl, dirfd, EISDIR);
+            }
+            whole = 0;
+            obj.mask = 0; /* nothing there: its directory decides */
         } else if (pl->dir < 0) {
             pl->dir = dirfd;
             return fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;
@@ -654,7 +721,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     }
     if (!whole && store_dir_itself(&obj))
         class = COW_DIR_STORE_RO;
-    else if (!whole && cow_output_named(pl->dir, pl->name)) /* mkdir $out from the store directory */
+    else if (!whole && output_named(pl->dir, pl->name)) /* mkdir $out from the store directory */
         class = COW_DIR_PLAIN;
     else if (!whole && !here && pl->dir != AT_FDCWD && mount_known(&obj))
         class = class_on(pl->dir, obj.mnt_id);

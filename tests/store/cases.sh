@@ -602,6 +602,22 @@ one swap_missing_dir_mkdir "$MISSING_TO_STORE \$CALLS mkdir gone/new" '*:ENOENT'
 one swap_missing_dir_create "$MISSING_TO_STORE \$CALLS create gone/new" '*:ENOENT'
 NO_CALL_swap_missing_dir_mkdir=1 NO_CALL_swap_missing_dir_create=1
 
+# 30c. A name that is a directory as a whole (a trailing slash) that the
+#      kernel's lookup does not find as a directory: not made by the
+#      caller's path (the previous library made mkdir pkgdir/d/ so, in the
+#      store as root on a writable store).  A name call is placed as a name
+#      in its directory (the slash kept, the kernel's to judge there); a
+#      call that follows the name meets the lookup's error (a create with
+#      a slash: EISDIR), and no call is made.
+add below_dirlink_mkdir_slash mkdir_slash mkdir_slash_missing_dir create_slash chmod_slash_missing
+one below_dirlink_mkdir_slash '$CALLS mkdir pkgdir/d/' "$REFUSED"
+one mkdir_slash '$CALLS mkdir d/' '*:ok'
+check_mkdir_slash() { [ -d "$W/d" ]; }
+one mkdir_slash_missing_dir '$CALLS mkdir gone/d//' '*:ENOENT'
+one create_slash '$CALLS create pkgdir/new/ 644' '*:EISDIR'
+one chmod_slash_missing '$CALLS chmod pkgdir/new/ 644' '*:ENOENT'
+BITES_mkdir_slash=no BITES_mkdir_slash_missing_dir=no BITES_create_slash=no BITES_chmod_slash_missing=no
+
 # 31. A name with no directory part, and another thread changing the
 #     working directory to a store directory between cowlink's look and
 #     the call (calls.c chdir_on_signal, held by pause.c): the call is made
