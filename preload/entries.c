@@ -266,12 +266,15 @@ static int object_placed(const char *op, int dirfd, const char **path, int how, 
 /* Without /proc, the result of the call made by an AT_EMPTY_PATH form on
    the file's descriptor, or BY_PATH where the kernel has no such form
    (ENOSYS: no fchmodat2; EINVAL: a utimensat that takes no
-   AT_EMPTY_PATH) or there is no descriptor (obj -1). */
+   AT_EMPTY_PATH) or there is no descriptor (OBJ -1). */
 static int by_fd(int r)
 {
     return r < 0 && (errno == ENOSYS || errno == EINVAL) ? BY_PATH : r;
 }
-#define ON_OBJ(call) (obj >= 0 ? by_fd(call) : BY_PATH)
+/* The object: the file cowlink opened, or a directory as a whole, which
+   cowlink's descriptor is itself. */
+#define OBJ (obj >= 0 ? obj : at.own && !at.name[0] ? at.dir : -1)
+#define ON_OBJ(call) (OBJ >= 0 ? by_fd(call) : BY_PATH)
 
 /* Without /proc, truncate, which takes no O_PATH descriptor: the file
    cowlink opened as O_PATH (obj) is opened for writing by its name in
@@ -773,17 +776,17 @@ FOPENS(fopen64, O_LARGEFILE)
 
 WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0, truncate_placed(&at, obj, n))
 WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0, truncate_placed(&at, obj, n))
-WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0, ON_OBJ(sys_utimens_fd(obj, of_utimbuf(t, TIMES_SPACE))))
-WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, cow_timeval_how(t), 0, ON_OBJ(sys_utimens_fd(obj, of_timeval(t, TIMES_SPACE))))
+WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0, ON_OBJ(sys_utimens_fd(OBJ, of_utimbuf(t, TIMES_SPACE))))
+WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, cow_timeval_how(t), 0, ON_OBJ(sys_utimens_fd(OBJ, of_timeval(t, TIMES_SPACE))))
 WRITES(int, -1, lutimes,      (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, COW_NAME, 0, BY_PATH)
-WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),       (d, p, t),    d, p, cow_timeval_how(t) | COW_FD_EMPTY, 0, ON_OBJ(sys_utimens_fd(obj, of_timeval(t, TIMES_SPACE))))
-WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_utimens_fd(obj, t)))
-WRITES(int, -1, chmod,        (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, META, 0, ON_OBJ(sys_chmod_fd(obj, m)))
+WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),       (d, p, t),    d, p, cow_timeval_how(t) | COW_FD_EMPTY, 0, ON_OBJ(sys_utimens_fd(OBJ, of_timeval(t, TIMES_SPACE))))
+WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_utimens_fd(OBJ, t)))
+WRITES(int, -1, chmod,        (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, META, 0, ON_OBJ(sys_chmod_fd(OBJ, m)))
 WRITES(int, -1, lchmod,       (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, COW_NAME, 0, BY_PATH)
-WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                 (d, p, m, f), d, p, (FOLLOWS(f) ? META : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_chmod_fd(obj, m)))
-WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0, ON_OBJ(sys_chown_fd(obj, u, g)))
+WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                 (d, p, m, f), d, p, (FOLLOWS(f) ? META : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_chmod_fd(OBJ, m)))
+WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0, ON_OBJ(sys_chown_fd(OBJ, u, g)))
 WRITES(int, -1, lchown,       (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, COW_NAME, 0, BY_PATH)
-WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_chown_fd(obj, u, g)))
+WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_chown_fd(OBJ, u, g)))
 WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, XATTR, 0, setxattr_placed("setxattr", &at, obj, 1, n, v, s, f))
 WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0, setxattr_placed("lsetxattr", &at, obj, 0, n, v, s, f))
 WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0, removexattr_placed("removexattr", &at, obj, 1, n))

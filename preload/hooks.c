@@ -363,8 +363,12 @@ int cow_before_write_beside(const char *op, int dirfd, const char *path, int how
                             const struct cow_place *beside)
 {
     int err = place_and_check(op, dirfd, path, how, create_mode, pl, beside);
+    /* A directory as a whole (no last component) is kept for a call that
+       follows it and opens nothing: made on the directory itself
+       (entries.c); a name call or an open has no form that takes it. */
+    int whole_ok = (how & COW_FOLLOWS) && !(how & COW_OPENS);
 
-    if (err || !(pl->own || pl->shared) || !pl->name[0]) {
+    if (err || !(pl->own || pl->shared) || (!pl->name[0] && !whole_ok)) {
         cow_place_release(pl);
         pl->dir = dirfd;
         pl->name = path;

@@ -516,11 +516,10 @@ static int split(const char *path, char dir[PATH_MAX], struct cow_place *pl)
     return 0;
 }
 
-/* A name that is a directory as a whole, split as a name in its
-   directory: dir gets the directory part ("." for none), pl->name_buf
-   the last component, with one slash where the name ended with any.
-   -1: ENAMETOOLONG. */
-static int split_whole(const char *path, char dir[PATH_MAX], struct cow_place *pl)
+/* A name with a trailing slash, split as a name in its directory: dir
+   gets the directory part ("" for none), pl->name_buf the last component
+   and one slash.  1: none to split ("/"); -1: ENAMETOOLONG. */
+static int split_slash(const char *path, char dir[PATH_MAX], struct cow_place *pl)
 {
     size_t len = strlen(path), start;
 
@@ -528,16 +527,14 @@ static int split_whole(const char *path, char dir[PATH_MAX], struct cow_place *p
         len--;
     for (start = len; start > 0 && path[start - 1] != '/'; start--)
         ;
+    if (start == len)
+        return 1;
     if (len - start > NAME_MAX)
         return -1;
     memcpy(pl->name_buf, path + start, len - start);
-    strcpy(pl->name_buf + (len - start), path[len] ? "/" : "");
-    if (!start)
-        strcpy(dir, ".");
-    else {
-        memcpy(dir, path, start);
-        dir[start] = 0;
-    }
+    strcpy(pl->name_buf + (len - start), "/");
+    memcpy(dir, path, start);
+    dir[start] = 0;
     return 0;
 }
 
@@ -608,6 +605,11 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
         return COW_PLAIN;
     }
     whole = split(path, dir, pl);
+    /* A call on a name with a trailing slash acts on the entry of its
+       directory (the kernel's to judge, on a directory or not): placed
+       as a name there, with its slash. */
+    if (whole && !follow && (how & COW_AT) && path[strlen(path) - 1] == '/')
+        whole = split_slash(path, dir, pl);
     /* A name with no directory part, relative to the working directory, is
        placed in "." opened as a descriptor and decided by it, so that
        another thread's chdir between the look and the call cannot move
@@ -615,7 +617,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     here = whole == 0 && !dir[0] && dirfd == AT_FDCWD && (how & COW_AT);
     if (here)
         strcpy(dir, ".");
-    if (whole < 0 || (far && (whole || !dir[0])))
+    if (whole < 0 || (far && !whole && !dir[0]))
         return COW_PLAIN; /* ENAMETOOLONG; or nothing to open for the call */
     if (far) {
         /* The call is to act on the directory as it is now (the caller
@@ -627,7 +629,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
                              : sys_open_no_symlinks(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (pl->dir >= 0) {
             pl->own = !pl->shared;
-            pl->nofollow = follow; /* the name was no link to follow */
+            pl->nofollow = follow && !whole; /* the name was no link to follow */
             if (pl->shared && beside->dir_plain)
                 pl->dir_plain = 1;
             else if (here) /* decided by the descriptor, not by the look */
@@ -661,31 +663,21 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
             return dir_fails(pl, dirfd, errno);
         } else if (pl->dir < 0 && whole && (how & COW_AT) && fails_alike(errno)) {
             /* A name that is a directory as a whole, which the kernel's
-               lookup does not find as one: the call is not made by the
-               caller's path.  One that follows it meets that lookup's
-               error (a create with a slash: EISDIR, once its directory
-               is there); one on the name itself is placed as a name in
-               its directory, which decides, and the last component, its
-               slash kept, is the kernel's to judge on that descriptor. */
+               lookup does not find as one, for a call that follows it:
+               that lookup's error, the call made nowhere (not by the
+               caller's path); a create with a slash meets EISDIR once
+               its directory is there. */
             int err = errno;
-            if (follow && !(how & COW_CREAT))
+            if (!(how & COW_CREAT) || split_slash(path, dir, pl))
                 return dir_fails(pl, dirfd, err);
-            if (split_whole(path, dir, pl) < 0)
-                return dir_fails(pl, dirfd, ENAMETOOLONG);
-            pl->dir = open_dir(dirfd, dir);
+            pl->dir = open_dir(dirfd, dir[0] ? dir : ".");
             if (pl->dir < 0 && table_full(errno))
                 return no_fd(pl, dirfd, errno, looked);
-            if (pl->dir < 0) {
-                pl->dir = dirfd;
-                return fails_alike(errno) ? dir_fails(pl, dirfd, errno) : COW_UNKNOWN;
-            }
-            pl->own = 1;
-            if (follow) {
-                cow_place_done(pl);
-                return dir_fails(pl, dirfd, EISDIR);
-            }
-            whole = 0;
-            obj.mask = 0; /* nothing there: its directory decides */
+            if (pl->dir < 0)
+                return fails_alike(errno) ? dir_fails(pl, dirfd, errno)
+                                          : (pl->dir = dirfd, COW_UNKNOWN);
+            sys_close(pl->dir);
+            return dir_fails(pl, dirfd, EISDIR);
         } else if (pl->dir < 0) {
             pl->dir = dirfd;
             return fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;

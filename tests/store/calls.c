@@ -671,6 +671,8 @@ int main(int argc, char **argv)
         return said(mkdir(p, 0755));
     if (!strcmp(op, "unlink"))
         return said(unlink(p));
+    if (!strcmp(op, "rmdir"))
+        return said(rmdir(p));
     if (!strcmp(op, "rename"))
         return said(rename(p, a));
     if (!strcmp(op, "symlink"))

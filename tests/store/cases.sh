@@ -617,6 +617,15 @@ one mkdir_slash_missing_dir '$CALLS mkdir gone/d//' '*:ENOENT'
 one create_slash '$CALLS create pkgdir/new/ 644' '*:EISDIR'
 one chmod_slash_missing '$CALLS chmod pkgdir/new/ 644' '*:ENOENT'
 BITES_mkdir_slash=no BITES_mkdir_slash_missing_dir=no BITES_create_slash=no BITES_chmod_slash_missing=no
+# ... and one that finds it: the name call is made on the entry of the
+# directory cowlink opened, d/ (held by pause.c as that open returns,
+# while d is exchanged for a link to a store directory), not by the
+# caller's path, which the previous library followed into the store.
+add swap_dir_rmdir_slash
+setup_swap_dir_rmdir_slash() { base && mkdir -p "$W/d/sub"; }
+CALL_swap_dir_rmdir_slash='r=$(PAUSE_AT_EXIT=1 "$BIN/pause" d "mv d d.old && ln -s \"\$STORE/pkg\" d" $CALLS rmdir d/sub/); echo $r,$(ls -d d.old/sub 2>/dev/null | wc -l)'
+WANT_swap_dir_rmdir_slash='*:ok,0'
+BITES_swap_dir_rmdir_slash=no
 
 # 31. A name with no directory part, and another thread changing the
 #     working directory to a store directory between cowlink's look and
@@ -711,6 +720,15 @@ CALL_no_proc_swap_lremovexattr="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.
 WANT_no_proc_swap_lremovexattr='*:ok,0'
 MODES_no_proc_swap_lremovexattr='root-ro root-rw'
 BITES_no_proc_swap_lremovexattr=no
+# A directory as a whole (a trailing slash): made on cowlink's descriptor
+# of it (fchmodat2 with AT_EMPTY_PATH), not by the caller's path through
+# the link put there since.
+add no_proc_swap_chmod_dir
+setup_no_proc_swap_chmod_dir() { base && mkdir -m 755 "$W/d"; }
+CALL_no_proc_swap_chmod_dir="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.old && ln -s \\\"\$STORE/pkg\\\" d\" $NO_PROC chmod d/ 700\"); echo \$r,\$(stat -c %a d.old)"
+WANT_no_proc_swap_chmod_dir='*:ok,700'
+MODES_no_proc_swap_chmod_dir='root-ro root-rw'
+BITES_no_proc_swap_chmod_dir=no
 # Where the kernel has neither /proc nor setxattrat (before 6.13), the
 # extended attribute calls are refused (EROFS, one line), not made by the
 # caller's path, which would follow the link put there meanwhile.
