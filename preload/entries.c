@@ -197,6 +197,13 @@ static int open_placed(const char *op, int dirfd, const char *path, int how, int
     }
 }
 
+/* The name is one component in the directory at->dir: cowlink's
+   descriptor, or the caller's own directory descriptor. */
+static int in_dir(const struct cow_place *at)
+{
+    return at->own || (at->dir != AT_FDCWD && !strchr(at->name, '/'));
+}
+
 /* The file (at->dir, at->name) opened with flags (O_PATH: as it is),
    with no symlink followed on the way or at the end: openat2, else (no
    openat2) an openat with O_NOFOLLOW on cowlink's descriptor of the
@@ -206,7 +213,7 @@ static int open_object(const struct cow_place *at, int flags)
     struct stat st;
     int fd = sys_open_resolved(at->dir, at->name, flags, 0);
 
-    if (fd >= 0 || !at->own || (errno != ENOSYS && errno != EPERM))
+    if (fd >= 0 || !in_dir(at) || (errno != ENOSYS && errno != EPERM))
         return fd;
     fd = sys_openat(at->dir, at->name, flags | O_NOFOLLOW, 0);
     if (fd >= 0 && (sys_fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
@@ -240,7 +247,7 @@ static int object_placed(const char *op, int dirfd, const char **path, int how, 
         err = cow_before_write_at(op, dirfd, *path, how | COW_AT | shortcut, mode, at);
         if (err)
             return err;
-        if (!follows || !(at->resolve || (at->own && at->nofollow)))
+        if (!follows || !(at->resolve || (in_dir(at) && at->nofollow)))
             break; /* a link was seen (made private, or placed where it
                       leads), or a directory as a whole: as placed */
         if ((*obj = open_object(at, O_PATH | O_CLOEXEC)) >= 0) {
@@ -314,7 +321,7 @@ static int truncate_placed(const struct cow_place *at, int obj, off_t n)
    (obj), or on a directory as a whole ("."). */
 static const char *xattr_name(const struct cow_place *at, int obj, int follows)
 {
-    if (!at->own)
+    if (!in_dir(at))
         return NULL;
     if (!at->name[0])
         return ".";

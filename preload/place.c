@@ -617,8 +617,13 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     here = whole == 0 && !dir[0] && dirfd == AT_FDCWD && (how & COW_AT);
     if (here)
         strcpy(dir, ".");
-    if (whole < 0 || (far && !whole && !dir[0]))
-        return COW_PLAIN; /* ENAMETOOLONG; or nothing to open for the call */
+    if (whole < 0 || (far && !whole && !dir[0])) {
+        /* ENAMETOOLONG; or a name in the caller's directory descriptor,
+           which nothing can swap: the call is made there, following no
+           link (none was there) */
+        pl->nofollow = follow && whole == 0;
+        return COW_PLAIN;
+    }
     if (far) {
         /* The call is to act on the directory as it is now (the caller
            makes it with the *at form on pl->dir): opened without a

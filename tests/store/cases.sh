@@ -720,6 +720,18 @@ CALL_no_proc_swap_lremovexattr="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.
 WANT_no_proc_swap_lremovexattr='*:ok,0'
 MODES_no_proc_swap_lremovexattr='root-ro root-rw'
 BITES_no_proc_swap_lremovexattr=no
+# The same for a name in the caller's own directory descriptor
+# (fchmodat(d, "f.txt")): opened in it with no link followed, also where
+# openat2 is missing (the previous library made it by the caller's
+# descriptor and name there, and followed the link).  Held as cowlink
+# opens it: the link is found, and placed again; without /proc a link
+# relative to a descriptor cannot be followed by cowlink: refused.
+add no_proc_swap_chmod_at
+setup_no_proc_swap_chmod_at() { setup_swap_file; }
+CALL_no_proc_swap_chmod_at="r=\$($SWAP_TO_STORE $NO_PROC at . chmod f.txt\"); $WHAT_F"
+WANT_no_proc_swap_chmod_at='*:EROFS,link'
+MODES_no_proc_swap_chmod_at='root-ro root-rw'
+BITES_no_proc_swap_chmod_at=no
 # A directory as a whole (a trailing slash): made on cowlink's descriptor
 # of it (fchmodat2 with AT_EMPTY_PATH), not by the caller's path through
 # the link put there since.
