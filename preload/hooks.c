@@ -364,9 +364,9 @@ int cow_before_write_beside(const char *op, int dirfd, const char *path, int how
 {
     int err = place_and_check(op, dirfd, path, how, create_mode, pl, beside);
     /* A directory as a whole (no last component) is kept for a call that
-       follows it and opens nothing: made on the directory itself
-       (entries.c); a name call or an open has no form that takes it. */
-    int whole_ok = (how & COW_FOLLOWS) && !(how & COW_OPENS);
+       follows it and opens or links nothing: made on the directory itself
+       (entries.c); a name call, an open or a link has no form for it. */
+    int whole_ok = (how & COW_FOLLOWS) && !(how & (COW_OPENS | COW_HARDLINK));
 
     if (err || !(pl->own || pl->shared) || (!pl->name[0] && !whole_ok)) {
         cow_place_release(pl);
