@@ -108,13 +108,14 @@ static void *next_of(void **slot, const char *name)
     {                                                                         \
         struct cow_place at;                                                  \
         char at_path[COW_PROC_NAME];                                          \
+        const char *op = #name;                                               \
         int obj, saved;                                                       \
         ret r;                                                                \
         NEXT(name, fail)                                                      \
         if (!(how) || !cow_enabled())                                         \
             return next args;                                                 \
         for (int tries = 0;; tries++) {                                       \
-            CHECKED(fail, object_placed(#name, dirfd, &path, how, mode, &at, at_path, &obj)) \
+            CHECKED(fail, object_placed(op, dirfd, &path, how, mode, &at, at_path, &obj)) \
             r = path == at_path ? BY_PATH : (on_fd);                          \
             if (r == BY_PATH)                                                 \
                 r = next args;                                                \
@@ -270,18 +271,30 @@ static int object_placed(const char *op, int dirfd, const char **path, int how, 
     return 0;
 }
 
-/* Without /proc, the result of the call made by an AT_EMPTY_PATH form on
-   the file's descriptor, or BY_PATH where the kernel has no such form
-   (ENOSYS: no fchmodat2; EINVAL: a utimensat that takes no
-   AT_EMPTY_PATH) or there is no descriptor (OBJ -1). */
-static int by_fd(int r)
+/* Without /proc, a kernel with no form of the call that takes what
+   cowlink placed: refused (EROFS, one line), not made by the caller's
+   path, where a link could be put meanwhile. */
+static int no_form(const char *op, const struct cow_place *at)
 {
-    return r < 0 && (errno == ENOSYS || errno == EINVAL) ? BY_PATH : r;
+    cow_say("refusing ", op, " on ", at->name[0] ? at->name : ".",
+            ": no /proc, and this kernel has no form of it that takes a descriptor", (char *)0);
+    errno = EROFS;
+    return -1;
+}
+
+/* Without /proc, the result of the call made by an AT_EMPTY_PATH form on
+   the file's descriptor: refused where the kernel has no such form
+   (ENOSYS: no fchmodat2, before Linux 6.6; EINVAL: a utimensat that
+   takes no AT_EMPTY_PATH); BY_PATH where there is no descriptor (OBJ
+   -1). */
+static int by_fd(const char *op, const struct cow_place *at, int r)
+{
+    return r < 0 && (errno == ENOSYS || errno == EINVAL) ? no_form(op, at) : r;
 }
 /* The object: the file cowlink opened, or a directory as a whole, which
    cowlink's descriptor is itself. */
 #define OBJ (obj >= 0 ? obj : at.own && !at.name[0] ? at.dir : -1)
-#define ON_OBJ(call) (OBJ >= 0 ? by_fd(call) : BY_PATH)
+#define ON_OBJ(call) (OBJ >= 0 ? by_fd(op, &at, call) : BY_PATH)
 
 /* Without /proc, truncate, which takes no O_PATH descriptor: the file
    cowlink opened as O_PATH (obj) is opened for writing by its name in
@@ -335,13 +348,8 @@ static int xattr_done(const char *op, const struct cow_place *at, int follows, i
     struct stat st;
     int saved = errno;
 
-    if (r < 0 && saved == ENOSYS) {
-        /* an older kernel: refused, not made by the caller's path */
-        cow_say("refusing ", op, " on ", at->name, ": no /proc, and no setxattrat ",
-                "(Linux 6.13) to make it on the file cowlink looked at", (char *)0);
-        errno = EROFS;
-        return -1;
-    }
+    if (r < 0 && saved == ENOSYS)
+        return no_form(op, at); /* no setxattrat: before Linux 6.13 */
     if (follows && at->name[0] && sys_fstatat(at->dir, at->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISLNK(st.st_mode))
         return AGAIN;
@@ -794,10 +802,10 @@ WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),          
 WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0, ON_OBJ(sys_chown_fd(OBJ, u, g)))
 WRITES(int, -1, lchown,       (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, COW_NAME, 0, BY_PATH)
 WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_chown_fd(OBJ, u, g)))
-WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, XATTR, 0, setxattr_placed("setxattr", &at, obj, 1, n, v, s, f))
-WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0, setxattr_placed("lsetxattr", &at, obj, 0, n, v, s, f))
-WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0, removexattr_placed("removexattr", &at, obj, 1, n))
-WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0, removexattr_placed("lremovexattr", &at, obj, 0, n))
+WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, XATTR, 0, setxattr_placed(op, &at, obj, 1, n, v, s, f))
+WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0, setxattr_placed(op, &at, obj, 0, n, v, s, f))
+WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0, removexattr_placed(op, &at, obj, 1, n))
+WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0, removexattr_placed(op, &at, obj, 0, n))
 TEMPS(int,    -1,   mkstemp,     (char *t),               0, 0, cow_temp_file, r)
 TEMPS(int,    -1,   mkstemp64,   (char *t),               0, 0, cow_temp_file, r)
 TEMPS(int,    -1,   mkostemp,    (char *t, int f),        0, f, cow_temp_file, r)

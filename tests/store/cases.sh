@@ -741,15 +741,20 @@ CALL_no_proc_swap_chmod_dir="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.old
 WANT_no_proc_swap_chmod_dir='*:ok,700'
 MODES_no_proc_swap_chmod_dir='root-ro root-rw'
 BITES_no_proc_swap_chmod_dir=no
-# Where the kernel has neither /proc nor setxattrat (before 6.13), the
-# extended attribute calls are refused (EROFS, one line), not made by the
-# caller's path, which would follow the link put there meanwhile.
-add no_proc_swap_no_xattrat
+# Where the kernel has neither /proc nor the call's form on a descriptor
+# (before 6.6: no fchmodat2; before 6.13: no setxattrat), the call is
+# refused (EROFS, one line), not made by the caller's path, which would
+# follow the link put there meanwhile.
+OLD_KERNEL="PAUSE_AT_EXIT=1 $SWAP_TO_STORE \"\$BIN/no-openat2\" --old-kernel $NO_PROC"
+add no_proc_swap_no_xattrat no_proc_swap_no_fchmodat2
 setup_no_proc_swap_no_xattrat() { setup_swap_file; }
-CALL_no_proc_swap_no_xattrat="r=\$(PAUSE_AT_EXIT=1 $SWAP_TO_STORE \"\$BIN/no-openat2\" --xattrat $NO_PROC setxattr f.txt\"); $WHAT_F"
-WANT_no_proc_swap_no_xattrat='*:EROFS,link'
-MODES_no_proc_swap_no_xattrat='root-ro root-rw'
-BITES_no_proc_swap_no_xattrat=no
+setup_no_proc_swap_no_fchmodat2() { setup_swap_file; }
+CALL_no_proc_swap_no_xattrat="r=\$($OLD_KERNEL setxattr f.txt\"); $WHAT_F"
+CALL_no_proc_swap_no_fchmodat2="r=\$($OLD_KERNEL chmod f.txt 600\"); $WHAT_F"
+for name in no_xattrat no_fchmodat2; do
+    eval "WANT_no_proc_swap_$name='*:EROFS,link' MODES_no_proc_swap_$name='root-ro root-rw'"
+    eval "BITES_no_proc_swap_$name=no"
+done
 
 # 34. A name with no directory part is placed in "." opened as a
 #     descriptor (chdir_at_call, chdir_at_look); where the descriptor

@@ -1,7 +1,7 @@
-/* no-openat2 [--xattrat] COMMAND [ARG...]: run COMMAND where openat2
+/* no-openat2 [--old-kernel] COMMAND [ARG...]: run COMMAND where openat2
  * answers ENOSYS, as on kernels before 5.6 and under seccomp profiles
- * that refuse it; with --xattrat, setxattrat and removexattrat too, as
- * before Linux 6.13.
+ * that refuse it; with --old-kernel, fchmodat2 (Linux 6.6), setxattrat
+ * and removexattrat (6.13) too.
  * The filter is inherited by every child.  tests/store/run.sh runs its
  * cases once more under it. */
 #define _GNU_SOURCE
@@ -19,6 +19,9 @@
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
 #ifndef SYS_setxattrat
 #define SYS_setxattrat 463
 #define SYS_removexattrat 466
@@ -33,15 +36,17 @@
 
 int main(int argc, char **argv)
 {
-    int xattrat = argc > 1 && !strcmp(argv[1], "--xattrat");
-    unsigned set = xattrat ? SYS_setxattrat : SYS_openat2;
-    unsigned remove = xattrat ? SYS_removexattrat : SYS_openat2;
+    int old = argc > 1 && !strcmp(argv[1], "--old-kernel");
+    unsigned chmod2 = old ? SYS_fchmodat2 : SYS_openat2;
+    unsigned set = old ? SYS_setxattrat : SYS_openat2;
+    unsigned remove = old ? SYS_removexattrat : SYS_openat2;
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, chmod2, 3, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, set, 2, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, remove, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
@@ -49,10 +54,10 @@ int main(int argc, char **argv)
     };
     struct sock_fprog prog = {.len = sizeof code / sizeof *code, .filter = code};
 
-    argc -= xattrat;
-    argv += xattrat;
+    argc -= old;
+    argv += old;
     if (argc < 2) {
-        fputs("usage: no-openat2 COMMAND [ARG...]\n", stderr);
+        fputs("usage: no-openat2 [--old-kernel] COMMAND [ARG...]\n", stderr);
         return 2;
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
