@@ -199,10 +199,11 @@ static int open_placed(const char *op, int dirfd, const char *path, int how, int
 }
 
 /* The name is one component in the directory at->dir: cowlink's
-   descriptor, or the caller's own directory descriptor. */
+   descriptor, or the caller's own directory descriptor (a NULL name:
+   utimensat's form for the descriptor itself). */
 static int in_dir(const struct cow_place *at)
 {
-    return at->own || (at->dir != AT_FDCWD && !strchr(at->name, '/'));
+    return at->own || (at->dir != AT_FDCWD && at->name && !strchr(at->name, '/'));
 }
 
 /* The file (at->dir, at->name) opened with flags (O_PATH: as it is),
@@ -248,7 +249,7 @@ static int object_placed(const char *op, int dirfd, const char **path, int how, 
         err = cow_before_write_at(op, dirfd, *path, how | COW_AT | shortcut, mode, at);
         if (err)
             return err;
-        if (!follows || !(at->resolve || (in_dir(at) && at->nofollow)))
+        if (!follows || !(at->resolve || (at->nofollow && in_dir(at))))
             break; /* a link was seen (made private, or placed where it
                       leads), or a directory as a whole: as placed */
         if ((*obj = open_object(at, O_PATH | O_CLOEXEC)) >= 0) {
