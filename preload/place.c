@@ -457,7 +457,7 @@ static int far_from_store(int dirfd, const char *path, int follow, struct cow_pl
         obj->mnt_id = sx.mnt_id;
     }
     if (!is_dir(&sx))
-        return FAILS; /* ENOTDIR */
+        return errno = ENOTDIR, FAILS; /* what the kernel meets there */
     return near_store(&sx) ? NEAR : FAR;
 }
 

@@ -208,7 +208,9 @@ check_emfile_truncate() { is_link a.txt; }
 check_emfile_chmod() { is_link a.txt; }
 # unless the kernel's own lookup fails: its error (a missing directory)
 one emfile_missing_dir '$CALLS emfile mkdir gone/d' '*:ENOENT'
-BITES_emfile_missing_dir=no
+one emfile_file_dir '$CALLS emfile mkdir a.txt/d' '*:ENOTDIR'
+add emfile_file_dir
+BITES_emfile_missing_dir=no BITES_emfile_file_dir=no
 
 # 15. A descriptor opened through a store link shows, to fstat and to the
 #     AT_EMPTY_PATH stats, what stat of the link shows (the owner write
