@@ -85,6 +85,9 @@ enum cow_kind {
                     the call fails with that error (dir_err), made
                     nowhere, not by its path, where a link could be put
                     meanwhile */
+    COW_NO_FD,   /* no descriptor left to place the name by (EMFILE,
+                    ENFILE: dir_err): refused with that error, not made
+                    by the caller's path */
 };
 struct cow_link {
     char target[PATH_MAX]; /* canonical path of what the path names */
@@ -109,9 +112,9 @@ struct cow_place {
                          descriptor (own), or the caller's dirfd */
     int own;
     const char *name; /* the last component; "" for the directory itself */
-    char name_buf[NAME_MAX + 1];
+    char name_buf[NAME_MAX + 2]; /* a component, and a trailing slash */
     int missing;      /* the name does not exist */
-    int dir_err;      /* COW_DIR_FAILS: the error */
+    int dir_err;      /* COW_DIR_FAILS, COW_NO_FD: the error */
     int nofollow;     /* no link was there: an open on it adds O_NOFOLLOW */
     int resolve;      /* far from any store, asked with COW_RESOLVE: the open
                          is made by the caller's own name, with no symlink
@@ -174,7 +177,7 @@ int cow_before_write_beside(const char *op, int dirfd, const char *path, int how
                             mode_t create_mode, struct cow_place *pl,
                             const struct cow_place *beside);
 void cow_place_release(struct cow_place *pl); /* cow_place_done, errno kept */
-#define COW_PROC_NAME (40 + NAME_MAX + 1)
+#define COW_PROC_NAME (40 + NAME_MAX + 2)
 const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME]);
 const char *cow_proc_fd(int fd, char buf[COW_PROC_NAME]);
 int cow_before_fd(const char *op, int fd, int how);

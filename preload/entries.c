@@ -96,32 +96,41 @@ static void *next_of(void **slot, const char *name)
 /* Writes through a path, for calls libc has no *at form of: made on the
    placed name all the same, through the kernel's link to cowlink's
    descriptor of the file (/proc/self/fd/N) or of its directory
-   (/proc/self/fd/N/NAME).  Without /proc, one that follows its name is
-   made on that descriptor of the file by on_fd (obj: the descriptor),
-   the kernel's AT_EMPTY_PATH form, where it has one (BY_PATH: none, or
-   not on this kernel), else by the caller's path.  path must be a
-   parameter. */
+   (/proc/self/fd/N/NAME).  Without /proc, by on_fd: on the file cowlink
+   opened (obj, -1 when none) or on the name in cowlink's descriptor of its
+   directory, by the kernel's forms that take them; BY_PATH where there is
+   nothing to make it on (the caller's path), AGAIN where a link was put
+   there since cowlink looked (the name is placed again, and a store link
+   made private).  path must be a parameter. */
+#define AGAIN (-3)
 #define WRITES(ret, fail, name, params, args, dirfd, path, how, mode, on_fd)  \
     ENTRY(ret, name, params)                                                  \
     {                                                                         \
         struct cow_place at;                                                  \
         char at_path[COW_PROC_NAME];                                          \
+        const char *op = #name;                                               \
         int obj, saved;                                                       \
-        ret r = BY_PATH;                                                      \
+        ret r;                                                                \
         NEXT(name, fail)                                                      \
         if (!(how) || !cow_enabled())                                         \
             return next args;                                                 \
-        CHECKED(fail, object_placed(#name, dirfd, &path, how, mode, &at, at_path, &obj)) \
-        if (obj >= 0 && path != at_path)                                      \
-            r = by_fd(on_fd);                                                 \
-        if (r == BY_PATH)                                                     \
-            r = next args;                                                    \
-        saved = errno;                                                        \
-        if (obj >= 0)                                                         \
-            sys_close(obj);                                                   \
-        cow_place_release(&at);                                               \
-        errno = saved;                                                        \
-        return r;                                                             \
+        for (int tries = 0;; tries++) {                                       \
+            CHECKED(fail, object_placed(op, dirfd, &path, how, mode, &at, at_path, &obj)) \
+            r = path == at_path ? BY_PATH : (on_fd);                          \
+            if (r == BY_PATH)                                                 \
+                r = next args;                                                \
+            saved = errno;                                                    \
+            if (obj >= 0)                                                     \
+                sys_close(obj);                                               \
+            cow_place_release(&at);                                           \
+            errno = saved;                                                    \
+            if (r != AGAIN)                                                   \
+                return r;                                                     \
+            if (tries == 8) {                                                 \
+                errno = ELOOP;                                                \
+                return fail;                                                  \
+            }                                                                 \
+        }                                                                     \
     }
 
 /* A call made on the placed name (hooks.c, cow_before_write_at): the *at
@@ -189,18 +198,26 @@ static int open_placed(const char *op, int dirfd, const char *path, int how, int
     }
 }
 
-/* The file (at->dir, at->name) as O_PATH, with no symlink followed on
-   the way or at the end: openat2, else (no openat2) an openat with
-   O_NOFOLLOW on cowlink's descriptor of the directory and a look that it
-   is no link.  ELOOP: a link there. */
-static int open_object(const struct cow_place *at)
+/* The name is one component in the directory at->dir: cowlink's
+   descriptor, or the caller's own directory descriptor (a NULL name:
+   utimensat's form for the descriptor itself). */
+static int in_dir(const struct cow_place *at)
+{
+    return at->own || (at->dir != AT_FDCWD && at->name && !strchr(at->name, '/'));
+}
+
+/* The file (at->dir, at->name) opened with flags (O_PATH: as it is),
+   with no symlink followed on the way or at the end: openat2, else (no
+   openat2) an openat with O_NOFOLLOW on cowlink's descriptor of the
+   directory and a look that it is no link.  ELOOP: a link there. */
+static int open_object(const struct cow_place *at, int flags)
 {
     struct stat st;
-    int fd = sys_open_resolved(at->dir, at->name, O_PATH | O_CLOEXEC, 0);
+    int fd = sys_open_resolved(at->dir, at->name, flags, 0);
 
-    if (fd >= 0 || !at->own || (errno != ENOSYS && errno != EPERM))
+    if (fd >= 0 || !in_dir(at) || (errno != ENOSYS && errno != EPERM))
         return fd;
-    fd = sys_openat(at->dir, at->name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+    fd = sys_openat(at->dir, at->name, flags | O_NOFOLLOW, 0);
     if (fd >= 0 && (sys_fstat(fd, &st) < 0 || S_ISLNK(st.st_mode))) {
         sys_close(fd);
         errno = ELOOP;
@@ -215,24 +232,27 @@ static int open_object(const struct cow_place *at)
    symlink followed (open_object), so that neither a directory nor the
    file exchanged for a link meanwhile can redirect it: a link found there
    is placed again (a store link is then made private first).  Other calls
-   go through the directory's descriptor (/proc/self/fd/N/NAME); without
-   /proc, by the caller's path (or on the file's descriptor: WRITES).  On
-   0, *path is what to call with and *obj a descriptor to close after the
-   call (or -1); at is released after the call too. */
+   go through the directory's descriptor (/proc/self/fd/N/NAME).  Without
+   /proc, *path stays the caller's and WRITES makes the call on *obj or
+   on the name in cowlink's descriptor of its directory: the name is then
+   always placed in that directory (no shortcut by the caller's name).  On
+   0, *obj is a descriptor to close after the call (or -1); at is released
+   after the call too. */
 static int object_placed(const char *op, int dirfd, const char **path, int how, mode_t mode,
                          struct cow_place *at, char buf[COW_PROC_NAME], int *obj)
 {
-    int follows = how & COW_FOLLOWS, shortcut = follows ? COW_RESOLVE : 0, err;
+    int follows = how & COW_FOLLOWS, err;
+    int shortcut = follows && cow_proc_fd(0, buf) ? COW_RESOLVE : 0;
 
     *obj = -1;
     for (int tries = 0;; tries++) {
         err = cow_before_write_at(op, dirfd, *path, how | COW_AT | shortcut, mode, at);
         if (err)
             return err;
-        if (!follows || !(at->resolve || (at->own && at->nofollow)))
+        if (!follows || !(at->resolve || (at->nofollow && in_dir(at))))
             break; /* a link was seen (made private, or placed where it
                       leads), or a directory as a whole: as placed */
-        if ((*obj = open_object(at)) >= 0) {
+        if ((*obj = open_object(at, O_PATH | O_CLOEXEC)) >= 0) {
             if (cow_proc_fd(*obj, buf))
                 *path = buf; /* else no /proc: on *obj itself (WRITES) */
             return 0;
@@ -252,13 +272,110 @@ static int object_placed(const char *op, int dirfd, const char **path, int how, 
     return 0;
 }
 
-/* Without /proc, the result of the call made by an AT_EMPTY_PATH form on
-   the file's descriptor, or BY_PATH where the kernel has no such form
-   (ENOSYS: no fchmodat2; EINVAL: a utimensat that takes no
-   AT_EMPTY_PATH).  The calls with none at all pass BY_PATH. */
-static int by_fd(int r)
+/* Without /proc, a kernel with no form of the call that takes what
+   cowlink placed: refused (EROFS, one line), not made by the caller's
+   path, where a link could be put meanwhile. */
+static int no_form(const char *op, const struct cow_place *at)
 {
-    return r < 0 && (errno == ENOSYS || errno == EINVAL) ? BY_PATH : r;
+    cow_say("refusing ", op, " on ", at->name[0] ? at->name : ".",
+            ": no /proc, and this kernel has no form of it that takes a descriptor", (char *)0);
+    errno = EROFS;
+    return -1;
+}
+
+/* Without /proc, the result of the call made by an AT_EMPTY_PATH form on
+   the file's descriptor: refused where the kernel has no such form
+   (ENOSYS: no fchmodat2, before Linux 6.6; EINVAL: a utimensat that
+   takes no AT_EMPTY_PATH); BY_PATH where there is no descriptor (OBJ
+   -1). */
+static int by_fd(const char *op, const struct cow_place *at, int r)
+{
+    return r < 0 && (errno == ENOSYS || errno == EINVAL) ? no_form(op, at) : r;
+}
+/* The object: the file cowlink opened, or a directory as a whole, which
+   cowlink's descriptor is itself. */
+#define OBJ (obj >= 0 ? obj : at.own && !at.name[0] ? at.dir : -1)
+#define ON_OBJ(call) (OBJ >= 0 ? by_fd(op, &at, call) : BY_PATH)
+
+/* Without /proc, truncate, which takes no O_PATH descriptor: the file
+   cowlink opened as O_PATH (obj) is opened for writing by its name in
+   cowlink's descriptor of its directory, following no link, once its
+   type says that open cannot block or reach a device (the kernel's own
+   errors for a directory and the other kinds), and truncated if it is
+   that file.  A link or another file there since (ELOOP, or another
+   inode): AGAIN.  A directory as a whole (name "") is one: EISDIR. */
+static int truncate_placed(const struct cow_place *at, int obj, off_t n)
+{
+    struct stat st, now;
+    int fd, r, saved;
+
+    if (obj < 0)
+        return at->own && !at->name[0] ? (errno = EISDIR, -1) : BY_PATH;
+    if (sys_fstat(obj, &st) < 0)
+        return -1;
+    if (!S_ISREG(st.st_mode))
+        return errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL, -1;
+    fd = open_object(at, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ELOOP || errno == ENXIO ? AGAIN : -1; /* ENXIO: a FIFO now */
+    if (sys_fstat(fd, &now) < 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+        r = AGAIN;
+    else
+        r = (int)syscall(SYS_ftruncate, fd, n);
+    saved = errno;
+    sys_close(fd);
+    errno = saved;
+    return r;
+}
+
+/* Without /proc, the extended attribute calls (no form takes an O_PATH
+   descriptor) by setxattrat and removexattrat (Linux 6.13) on the name
+   in cowlink's descriptor of its directory, following no link: for a
+   call that follows its name, only once cowlink opened the file there
+   (obj), or on a directory as a whole ("."). */
+static const char *xattr_name(const struct cow_place *at, int obj, int follows)
+{
+    if (!in_dir(at))
+        return NULL;
+    if (!at->name[0])
+        return ".";
+    return obj >= 0 || !follows ? at->name : NULL;
+}
+
+/* A link there since cowlink opened the file: the call acted on the link
+   itself (EPERM for user. attributes) or succeeded on it; placed again. */
+static int xattr_done(const char *op, const struct cow_place *at, int follows, int r)
+{
+    struct stat st;
+    int saved = errno;
+
+    if (r < 0 && saved == ENOSYS)
+        return no_form(op, at); /* no setxattrat: before Linux 6.13 */
+    if (follows && at->name[0] && sys_fstatat(at->dir, at->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode))
+        return AGAIN;
+    errno = saved;
+    return r;
+}
+
+static int setxattr_placed(const char *op, const struct cow_place *at, int obj, int follows,
+                           const char *n, const void *v, size_t s, int f)
+{
+    const char *name = xattr_name(at, obj, follows);
+
+    return name ? xattr_done(op, at, follows,
+                             sys_setxattrat(at->dir, name, AT_SYMLINK_NOFOLLOW, n, v, s, f))
+                : BY_PATH;
+}
+
+static int removexattr_placed(const char *op, const struct cow_place *at, int obj, int follows,
+                              const char *n)
+{
+    const char *name = xattr_name(at, obj, follows);
+
+    return name ? xattr_done(op, at, follows,
+                             sys_removexattrat(at->dir, name, AT_SYMLINK_NOFOLLOW, n))
+                : BY_PATH;
 }
 
 /* utime's and utimes' times as utimensat takes them (NULL: now). */
@@ -673,23 +790,23 @@ OPENS_FORTIFIED(__openat64_2, (int d, const char *p, int f), (d, p, f), d, p)
 FOPENS(fopen, 0)
 FOPENS(fopen64, O_LARGEFILE)
 
-WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0, BY_PATH)
-WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0, BY_PATH)
-WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0, sys_utimens_fd(obj, of_utimbuf(t, TIMES_SPACE)))
-WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, cow_timeval_how(t), 0, sys_utimens_fd(obj, of_timeval(t, TIMES_SPACE)))
+WRITES(int, -1, truncate,     (const char *p, off_t n),      (p, n), AT_FDCWD, p, TRUNCATES(n), 0, truncate_placed(&at, obj, n))
+WRITES(int, -1, truncate64,   (const char *p, off64_t n),    (p, n), AT_FDCWD, p, TRUNCATES(n), 0, truncate_placed(&at, obj, n))
+WRITES(int, -1, utime,        (const char *p, const struct utimbuf *t),                (p, t),       AT_FDCWD, p, TIMES(t), 0, ON_OBJ(sys_utimens_fd(OBJ, of_utimbuf(t, TIMES_SPACE))))
+WRITES(int, -1, utimes,       (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, cow_timeval_how(t), 0, ON_OBJ(sys_utimens_fd(OBJ, of_timeval(t, TIMES_SPACE))))
 WRITES(int, -1, lutimes,      (const char *p, const struct timeval t[2]),              (p, t),       AT_FDCWD, p, COW_NAME, 0, BY_PATH)
-WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),       (d, p, t),    d, p, cow_timeval_how(t) | COW_FD_EMPTY, 0, sys_utimens_fd(obj, of_timeval(t, TIMES_SPACE)))
-WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | EMPTY(f), 0, sys_utimens_fd(obj, t))
-WRITES(int, -1, chmod,        (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, META, 0, sys_chmod_fd(obj, m))
+WRITES(int, -1, futimesat,    (int d, const char *p, const struct timeval t[2]),       (d, p, t),    d, p, cow_timeval_how(t) | COW_FD_EMPTY, 0, ON_OBJ(sys_utimens_fd(OBJ, of_timeval(t, TIMES_SPACE))))
+WRITES(int, -1, utimensat,    (int d, const char *p, const struct timespec t[2], int f), (d, p, t, f), d, p, (FOLLOWS(f) ? cow_timespec_how(t) : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_utimens_fd(OBJ, t)))
+WRITES(int, -1, chmod,        (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, META, 0, ON_OBJ(sys_chmod_fd(OBJ, m)))
 WRITES(int, -1, lchmod,       (const char *p, mode_t m),                               (p, m),       AT_FDCWD, p, COW_NAME, 0, BY_PATH)
-WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                 (d, p, m, f), d, p, (FOLLOWS(f) ? META : COW_NAME) | EMPTY(f), 0, sys_chmod_fd(obj, m))
-WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0, sys_chown_fd(obj, u, g))
+WRITES(int, -1, fchmodat,     (int d, const char *p, mode_t m, int f),                 (d, p, m, f), d, p, (FOLLOWS(f) ? META : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_chmod_fd(OBJ, m)))
+WRITES(int, -1, chown,        (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, cow_chown_how(u, g), 0, ON_OBJ(sys_chown_fd(OBJ, u, g)))
 WRITES(int, -1, lchown,       (const char *p, uid_t u, gid_t g),                       (p, u, g),    AT_FDCWD, p, COW_NAME, 0, BY_PATH)
-WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0, sys_chown_fd(obj, u, g))
-WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, XATTR, 0, BY_PATH)
-WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0, BY_PATH)
-WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0, BY_PATH)
-WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0, BY_PATH)
+WRITES(int, -1, fchownat,     (int d, const char *p, uid_t u, gid_t g, int f),         (d, p, u, g, f), d, p, (FOLLOWS(f) ? cow_chown_how(u, g) : COW_NAME) | EMPTY(f), 0, ON_OBJ(sys_chown_fd(OBJ, u, g)))
+WRITES(int, -1, setxattr,     (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, XATTR, 0, setxattr_placed(op, &at, obj, 1, n, v, s, f))
+WRITES(int, -1, lsetxattr,    (const char *p, const char *n, const void *v, size_t s, int f), (p, n, v, s, f), AT_FDCWD, p, COW_NAME, 0, setxattr_placed(op, &at, obj, 0, n, v, s, f))
+WRITES(int, -1, removexattr,  (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, XATTR, 0, removexattr_placed(op, &at, obj, 1, n))
+WRITES(int, -1, lremovexattr, (const char *p, const char *n),                          (p, n),       AT_FDCWD, p, COW_NAME, 0, removexattr_placed(op, &at, obj, 0, n))
 TEMPS(int,    -1,   mkstemp,     (char *t),               0, 0, cow_temp_file, r)
 TEMPS(int,    -1,   mkstemp64,   (char *t),               0, 0, cow_temp_file, r)
 TEMPS(int,    -1,   mkostemp,    (char *t, int f),        0, f, cow_temp_file, r)

@@ -331,7 +331,7 @@ const char *cow_proc_fd(int fd, char buf[COW_PROC_NAME])
    directory.  NULL where /proc is missing. */
 const char *cow_proc_name(const struct cow_place *pl, char buf[COW_PROC_NAME])
 {
-    if (strlen(pl->name) > NAME_MAX || !cow_proc_fd(pl->dir, buf))
+    if (strlen(pl->name) > NAME_MAX + 1 || !cow_proc_fd(pl->dir, buf))
         return NULL;
     strcat(buf, "/");
     return strcat(buf, pl->name);
@@ -363,8 +363,12 @@ int cow_before_write_beside(const char *op, int dirfd, const char *path, int how
                             const struct cow_place *beside)
 {
     int err = place_and_check(op, dirfd, path, how, create_mode, pl, beside);
+    /* A directory as a whole (no last component) is kept for a call that
+       follows it and opens or links nothing: made on the directory itself
+       (entries.c); a name call, an open or a link has no form for it. */
+    int whole_ok = (how & COW_FOLLOWS) && !(how & (COW_OPENS | COW_HARDLINK));
 
-    if (err || !(pl->own || pl->shared) || !pl->name[0]) {
+    if (err || !(pl->own || pl->shared) || (!pl->name[0] && !whole_ok)) {
         cow_place_release(pl);
         pl->dir = dirfd;
         pl->name = path;
@@ -398,6 +402,16 @@ static int place_and_check(const char *op, int dirfd, const char *path, int how,
     if (kind == COW_DIR_FAILS) {
         errno = saved;
         return pl->dir_err; /* the kernel's error, no line: nothing refused */
+    }
+    if (kind == COW_NO_FD) {
+        char why[64];
+        /* a call that opens a descriptor meets the full table first: the
+           kernel's own error, no line */
+        if (!(how & COW_OPENS))
+            cow_say("refusing ", op, " on ", path, ": no descriptor left to place it by (",
+                    cow_strerror(pl->dir_err, why), "): refused, not made by its path", (char *)0);
+        errno = saved;
+        return pl->dir_err;
     }
     if (kind != COW_PLAIN && kind != COW_LINK &&
         creates_nothing(how, kind == COW_UNKNOWN ? 1 : pl->missing))

@@ -400,6 +400,23 @@ static int dir_fails(struct cow_place *pl, int dirfd, int err)
     return COW_DIR_FAILS;
 }
 
+/* No descriptor left to open the name's directory by: the name cannot
+   be placed, and the call is not made by the caller's path either (where
+   another thread's chdir, or a link put there, could move it).  looked:
+   the error the kernel's lookup of the name met when cowlink looked. */
+static int table_full(int err)
+{
+    return err == EMFILE || err == ENFILE;
+}
+
+static int no_fd(struct cow_place *pl, int dirfd, int err, int looked)
+{
+    if (looked)
+        return dir_fails(pl, dirfd, looked); /* the kernel's own lookup failed */
+    dir_fails(pl, dirfd, err);
+    return COW_NO_FD;
+}
+
 /* A name on no store's device or mount: the common case, one or two
    statx (one, for a missing name in the directory of the name placed
    beside it, known to lie outside every store).  obj gets what the first
@@ -440,7 +457,7 @@ static int far_from_store(int dirfd, const char *path, int follow, struct cow_pl
         obj->mnt_id = sx.mnt_id;
     }
     if (!is_dir(&sx))
-        return FAILS; /* ENOTDIR */
+        return errno = ENOTDIR, FAILS; /* what the kernel meets there */
     return near_store(&sx) ? NEAR : FAR;
 }
 
@@ -499,6 +516,43 @@ static int split(const char *path, char dir[PATH_MAX], struct cow_place *pl)
     return 0;
 }
 
+/* A name with a trailing slash, split as a name in its directory: dir
+   gets the directory part ("" for none), pl->name_buf the last component
+   and one slash.  1: none to split ("/"); -1: ENAMETOOLONG. */
+static int split_slash(const char *path, char dir[PATH_MAX], struct cow_place *pl)
+{
+    size_t len = strlen(path), start;
+
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    for (start = len; start > 0 && path[start - 1] != '/'; start--)
+        ;
+    if (start == len)
+        return 1;
+    if (len - start > NAME_MAX)
+        return -1;
+    memcpy(pl->name_buf, path + start, len - start);
+    strcpy(pl->name_buf + (len - start), "/");
+    memcpy(dir, path, start);
+    dir[start] = 0;
+    return 0;
+}
+
+/* Is name (with a slash or not) one of the build's outputs, in dir? */
+static int output_named(int dir, const char *name)
+{
+    char bare[NAME_MAX + 1];
+    size_t len = strcspn(name, "/");
+
+    if (!name[len])
+        return cow_output_named(dir, name);
+    if (len > NAME_MAX)
+        return 0;
+    memcpy(bare, name, len);
+    bare[len] = 0;
+    return cow_output_named(dir, bare);
+}
+
 /* Place (dirfd, path) for a call that does `how` (COW_* in cowlink.h):
    enum cow_kind, with pl->dir and pl->name where the name is.  The caller
    ends with cow_place_done. */
@@ -515,7 +569,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
 {
     char dir[PATH_MAX];
     struct cow_stat obj;
-    int follow = how & COW_FOLLOWS, whole, kind, class, far, here;
+    int follow = how & COW_FOLLOWS, whole, kind, class, far, here, looked = 0;
 
     pl->dir = dirfd;
     pl->own = 0;
@@ -535,9 +589,11 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     if (!path)
         return COW_PLAIN; /* the kernel's EFAULT */
     far = far_from_store(dirfd, path, follow, pl, &obj, beside);
-    if (far == FAILS && (how & COW_AT) && may_change(errno))
+    if (far == FAILS && (how & COW_AT) && may_change(errno)) {
         far = NEAR; /* a directory on the way may be made a link before
                        the call: placed in full, the call made there */
+        looked = errno;
+    }
     if (far == FAILS || !path[0] || (far == FAR && !(how & COW_AT)))
         return COW_PLAIN; /* an empty name fails in the kernel */
     far = far == FAR;
@@ -549,6 +605,11 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
         return COW_PLAIN;
     }
     whole = split(path, dir, pl);
+    /* A call on a name with a trailing slash acts on the entry of its
+       directory (the kernel's to judge, on a directory or not): placed
+       as a name there, with its slash. */
+    if (whole && !follow && (how & COW_AT) && path[strlen(path) - 1] == '/')
+        whole = split_slash(path, dir, pl);
     /* A name with no directory part, relative to the working directory, is
        placed in "." opened as a descriptor and decided by it, so that
        another thread's chdir between the look and the call cannot move
@@ -556,8 +617,13 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     here = whole == 0 && !dir[0] && dirfd == AT_FDCWD && (how & COW_AT);
     if (here)
         strcpy(dir, ".");
-    if (whole < 0 || (far && (whole || !dir[0])))
-        return COW_PLAIN; /* ENAMETOOLONG; or nothing to open for the call */
+    if (whole < 0 || (far && !whole && !dir[0])) {
+        /* ENAMETOOLONG; or a name in the caller's directory descriptor,
+           which nothing can swap: the call is made there, following no
+           link (none was there) */
+        pl->nofollow = follow && whole == 0;
+        return COW_PLAIN;
+    }
     if (far) {
         /* The call is to act on the directory as it is now (the caller
            makes it with the *at form on pl->dir): opened without a
@@ -568,7 +634,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
                              : sys_open_no_symlinks(dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (pl->dir >= 0) {
             pl->own = !pl->shared;
-            pl->nofollow = follow; /* the name was no link to follow */
+            pl->nofollow = follow && !whole; /* the name was no link to follow */
             if (pl->shared && beside->dir_plain)
                 pl->dir_plain = 1;
             else if (here) /* decided by the descriptor, not by the look */
@@ -584,6 +650,8 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
             pl->shared = 0;
         } else {
             pl->dir = dirfd;
+            if (table_full(errno))
+                return no_fd(pl, dirfd, errno, looked);
             if (fails_alike(errno) && errno != ELOOP)
                 return dir_fails(pl, dirfd, errno);
             if (errno != ELOOP && errno != ENOSYS && errno != EPERM && errno != EXDEV &&
@@ -594,19 +662,30 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     }
     if (dir[0] && !pl->own) {
         pl->dir = open_dir(dirfd, dir);
-        if (pl->dir < 0 && here) {
-            here = 0; /* no descriptor for "." (a full table): the working
-                         directory as cowlink knows it, as before */
-            pl->dir = dirfd;
+        if (pl->dir < 0 && table_full(errno)) {
+            return no_fd(pl, dirfd, errno, looked);
         } else if (pl->dir < 0 && !whole && (how & COW_AT) && fails_alike(errno)) {
             return dir_fails(pl, dirfd, errno);
+        } else if (pl->dir < 0 && whole && (how & COW_AT) && fails_alike(errno)) {
+            /* A name that is a directory as a whole, which the kernel's
+               lookup does not find as one, for a call that follows it:
+               that lookup's error, the call made nowhere (not by the
+               caller's path); a create with a slash meets EISDIR once
+               its directory is there. */
+            int err = errno;
+            if (!(how & COW_CREAT) || split_slash(path, dir, pl))
+                return dir_fails(pl, dirfd, err);
+            pl->dir = open_dir(dirfd, dir[0] ? dir : ".");
+            if (pl->dir < 0 && table_full(errno))
+                return no_fd(pl, dirfd, errno, looked);
+            if (pl->dir < 0)
+                return fails_alike(errno) ? dir_fails(pl, dirfd, errno)
+                                          : (pl->dir = dirfd, COW_UNKNOWN);
+            sys_close(pl->dir);
+            return dir_fails(pl, dirfd, EISDIR);
         } else if (pl->dir < 0) {
-            kind = fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;
-            if (kind == COW_UNKNOWN && (errno == EMFILE || errno == ENFILE) &&
-                (how & COW_OPENS))
-                kind = COW_PLAIN; /* the call needs a descriptor too: EMFILE */
             pl->dir = dirfd;
-            return kind;
+            return fails_alike(errno) ? COW_PLAIN : COW_UNKNOWN;
         } else {
             pl->own = 1;
         }
@@ -639,7 +718,7 @@ int cow_place_beside(int dirfd, const char *path, int how, struct cow_place *pl,
     }
     if (!whole && store_dir_itself(&obj))
         class = COW_DIR_STORE_RO;
-    else if (!whole && cow_output_named(pl->dir, pl->name)) /* mkdir $out from the store directory */
+    else if (!whole && output_named(pl->dir, pl->name)) /* mkdir $out from the store directory */
         class = COW_DIR_PLAIN;
     else if (!whole && !here && pl->dir != AT_FDCWD && mount_known(&obj))
         class = class_on(pl->dir, obj.mnt_id);

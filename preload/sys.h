@@ -181,6 +181,34 @@ static inline int sys_utimens_fd(int fd, const struct timespec t[2])
     return (int)syscall(SYS_utimensat, fd, "", t, AT_EMPTY_PATH);
 }
 
+/* The extended attribute calls on a name in a directory open as dirfd
+   (Linux 6.13, ENOSYS before); AT_SYMLINK_NOFOLLOW acts on a link
+   itself.  With AT_EMPTY_PATH they take no O_PATH descriptor (EBADF). */
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#endif
+#ifndef SYS_removexattrat
+#define SYS_removexattrat 466
+#endif
+struct cow_xattr_args {
+    unsigned long long value;
+    unsigned size, flags;
+};
+static inline int sys_setxattrat(int dirfd, const char *path, int at_flags, const char *name,
+                                 const void *value, size_t size, int flags)
+{
+    /* a size past 32 bits stays too big: the kernel's E2BIG */
+    struct cow_xattr_args args = {.value = (unsigned long long)(unsigned long)value,
+                                  .size = size > 0xffffffffu ? 0xffffffffu : (unsigned)size,
+                                  .flags = (unsigned)flags};
+    return (int)syscall(SYS_setxattrat, dirfd, path, at_flags, name, &args, sizeof args);
+}
+
+static inline int sys_removexattrat(int dirfd, const char *path, int at_flags, const char *name)
+{
+    return (int)syscall(SYS_removexattrat, dirfd, path, at_flags, name);
+}
+
 static inline ssize_t sys_write(int fd, const void *buf, size_t n)
 {
     return syscall(SYS_write, fd, buf, n);

@@ -665,10 +665,14 @@ int main(int argc, char **argv)
         return said(setxattr(p, "user.cow", "1", 1, 0));
     if (!strcmp(op, "removexattr"))
         return said(removexattr(p, "user.cow"));
+    if (!strcmp(op, "lremovexattr"))
+        return said(lremovexattr(p, "user.cow"));
     if (!strcmp(op, "mkdir"))
         return said(mkdir(p, 0755));
     if (!strcmp(op, "unlink"))
         return said(unlink(p));
+    if (!strcmp(op, "rmdir"))
+        return said(rmdir(p));
     if (!strcmp(op, "rename"))
         return said(rename(p, a));
     if (!strcmp(op, "symlink"))

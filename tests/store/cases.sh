@@ -195,17 +195,22 @@ one owner_fchownat_self '$CALLS fchownat_self a.txt' '*:ok'
 check_owner_chown_self() { private_old; }
 check_owner_fchownat_self() { private_old; }
 
-# 14. A full descriptor table: a link to a store file cannot be made
-#     private (the plain call's error, else EMFILE); a name below a link to
-#     a store directory cannot be placed (its directory cannot be opened):
-#     refused, never passed.
-add emfile_truncate emfile_chmod emfile_mkdir_below emfile_unlink_below
-one emfile_truncate '$CALLS emfile truncate a.txt 1' 'nobody:EACCES root-ro:EROFS root-rw:EMFILE'
-one emfile_chmod '$CALLS emfile chmod a.txt 777' 'nobody:EPERM root-ro:EROFS root-rw:EMFILE'
-one emfile_mkdir_below '$CALLS emfile mkdir pkgdir/d' "$UNKNOWN"
-one emfile_unlink_below '$CALLS emfile unlink pkgdir/a.txt' "$UNKNOWN"
+# 14. A full descriptor table: a name cowlink cannot open its directory
+#     for cannot be placed: refused with EMFILE and one line (a call that
+#     opens a descriptor meets EMFILE first anyway), never made by its
+#     path.  The link is left as it is.
+add emfile_truncate emfile_chmod emfile_mkdir_below emfile_unlink_below emfile_missing_dir
+one emfile_truncate '$CALLS emfile truncate a.txt 1' '*:EMFILE'
+one emfile_chmod '$CALLS emfile chmod a.txt 777' '*:EMFILE'
+one emfile_mkdir_below '$CALLS emfile mkdir pkgdir/d' '*:EMFILE'
+one emfile_unlink_below '$CALLS emfile unlink pkgdir/a.txt' '*:EMFILE'
 check_emfile_truncate() { is_link a.txt; }
 check_emfile_chmod() { is_link a.txt; }
+# unless the kernel's own lookup fails: its error (a missing directory)
+one emfile_missing_dir '$CALLS emfile mkdir gone/d' '*:ENOENT'
+one emfile_file_dir '$CALLS emfile mkdir a.txt/d' '*:ENOTDIR'
+add emfile_file_dir
+BITES_emfile_missing_dir=no BITES_emfile_file_dir=no
 
 # 15. A descriptor opened through a store link shows, to fstat and to the
 #     AT_EMPTY_PATH stats, what stat of the link shows (the owner write
@@ -599,6 +604,31 @@ one swap_missing_dir_mkdir "$MISSING_TO_STORE \$CALLS mkdir gone/new" '*:ENOENT'
 one swap_missing_dir_create "$MISSING_TO_STORE \$CALLS create gone/new" '*:ENOENT'
 NO_CALL_swap_missing_dir_mkdir=1 NO_CALL_swap_missing_dir_create=1
 
+# 30c. A name that is a directory as a whole (a trailing slash) that the
+#      kernel's lookup does not find as a directory: not made by the
+#      caller's path (the previous library made mkdir pkgdir/d/ so, in the
+#      store as root on a writable store).  A name call is placed as a name
+#      in its directory (the slash kept, the kernel's to judge there); a
+#      call that follows the name meets the lookup's error (a create with
+#      a slash: EISDIR), and no call is made.
+add below_dirlink_mkdir_slash mkdir_slash mkdir_slash_missing_dir create_slash chmod_slash_missing
+one below_dirlink_mkdir_slash '$CALLS mkdir pkgdir/d/' "$REFUSED"
+one mkdir_slash '$CALLS mkdir d/' '*:ok'
+check_mkdir_slash() { [ -d "$W/d" ]; }
+one mkdir_slash_missing_dir '$CALLS mkdir gone/d//' '*:ENOENT'
+one create_slash '$CALLS create pkgdir/new/ 644' '*:EISDIR'
+one chmod_slash_missing '$CALLS chmod pkgdir/new/ 644' '*:ENOENT'
+BITES_mkdir_slash=no BITES_mkdir_slash_missing_dir=no BITES_create_slash=no BITES_chmod_slash_missing=no
+# ... and one that finds it: the name call is made on the entry of the
+# directory cowlink opened, d/ (held by pause.c as that open returns,
+# while d is exchanged for a link to a store directory), not by the
+# caller's path, which the previous library followed into the store.
+add swap_dir_rmdir_slash
+setup_swap_dir_rmdir_slash() { base && mkdir -p "$W/d/sub"; }
+CALL_swap_dir_rmdir_slash='r=$(PAUSE_AT_EXIT=1 "$BIN/pause" d "mv d d.old && ln -s \"\$STORE/pkg\" d" $CALLS rmdir d/sub/); echo $r,$(ls -d d.old/sub 2>/dev/null | wc -l)'
+WANT_swap_dir_rmdir_slash='*:ok,0'
+BITES_swap_dir_rmdir_slash=no
+
 # 31. A name with no directory part, and another thread changing the
 #     working directory to a store directory between cowlink's look and
 #     the call (calls.c chdir_on_signal, held by pause.c): the call is made
@@ -656,29 +686,89 @@ for name in chmod chown utimensat; do
     # bite); the previous library changed the store (root-rw), or met EROFS
     eval "BITES_no_proc_swap_$name=no"
 done
-# A limit: truncate and the extended attribute calls have no such form;
-# without /proc they are made by the caller's path, and follow the link.
-# Shown where the store cannot be written: the truncate reaches the store
-# file and fails; the link is not made private.
-add no_proc_swap_limit
-setup_no_proc_swap_limit() { setup_swap_file; }
-CALL_no_proc_swap_limit="r=\$($SWAPPED_TO_STORE truncate f.txt 1\"); $WHAT_F"
-WANT_no_proc_swap_limit='root-ro:EROFS,link'
-MODES_no_proc_swap_limit=root-ro
-BITES_no_proc_swap_limit=no
+# truncate and the extended attribute calls take no O_PATH descriptor:
+# truncate opens the name for writing in cowlink's descriptor of its
+# directory, following no link, and checks it is the file opened;
+# setxattr and removexattr are made by setxattrat and removexattrat
+# (Linux 6.13) on that name, following no link.  The link found there
+# then is placed again and made private, and the call made on the copy
+# (the previous library made them by the caller's path and followed the
+# link: as root on a writable store, the store changed).
+add no_proc_swap_truncate no_proc_swap_setxattr no_proc_swap_removexattr
+setup_no_proc_swap_truncate() { setup_swap_file; }
+CALL_no_proc_swap_truncate="r=\$($SWAPPED_TO_STORE truncate f.txt 1\"); $WHAT_F"
+check_no_proc_swap_truncate() { is_private f.txt && content f.txt o; }
+setup_no_proc_swap_setxattr() { setup_swap_file; }
+CALL_no_proc_swap_setxattr="r=\$($SWAPPED_TO_STORE setxattr f.txt\"); $WHAT_F"
+check_no_proc_swap_setxattr() { is_private f.txt && content f.txt old && getfattr -n user.cow "$W/f.txt" >/dev/null; }
+setup_no_proc_swap_removexattr() { base && printf new >"$W/f.txt" && setfattr -n user.cow -v 2 "$W/f.txt"; }
+SWAP_TO_ATTR='"$BIN/pause" f.txt "rm f.txt && ln -s \"\$STORE/pkg/x.attr\" f.txt"'
+CALL_no_proc_swap_removexattr="r=\$(PAUSE_AT_EXIT=1 $SWAP_TO_ATTR $NO_PROC removexattr f.txt\"); $WHAT_F"
+check_no_proc_swap_removexattr() { is_private f.txt && content f.txt attr; }
+for name in truncate setxattr removexattr; do
+    eval "WANT_no_proc_swap_$name='*:ok,' MODES_no_proc_swap_$name='root-ro root-rw'"
+    eval "BITES_no_proc_swap_$name=no"
+done
+WANT_no_proc_swap_removexattr='*:ENODATA,' # the copy has no attribute
+# A directory exchanged for a link to a store directory after cowlink
+# opened it, for lremovexattr (no link followed at the end): made on the
+# name in the directory cowlink opened (the previous library made it by
+# the caller's path, through the new link, in the store).
+add no_proc_swap_lremovexattr
+setup_no_proc_swap_lremovexattr() {
+    base && mkdir "$W/d" && printf new >"$W/d/x.attr" && setfattr -n user.cow -v 2 "$W/d/x.attr"
+}
+CALL_no_proc_swap_lremovexattr="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.old && ln -s \\\"\$STORE/pkg\\\" d\" $NO_PROC lremovexattr d/x.attr\"); echo \$r,\$(getfattr -n user.cow d.old/x.attr 2>/dev/null | grep -c cow)"
+WANT_no_proc_swap_lremovexattr='*:ok,0'
+MODES_no_proc_swap_lremovexattr='root-ro root-rw'
+BITES_no_proc_swap_lremovexattr=no
+# The same for a name in the caller's own directory descriptor
+# (fchmodat(d, "f.txt")): opened in it with no link followed, also where
+# openat2 is missing (the previous library made it by the caller's
+# descriptor and name there, and followed the link).  Held as cowlink
+# opens it: the link is found, and placed again; without /proc a link
+# relative to a descriptor cannot be followed by cowlink: refused.
+add no_proc_swap_chmod_at
+setup_no_proc_swap_chmod_at() { setup_swap_file; }
+CALL_no_proc_swap_chmod_at="r=\$($SWAP_TO_STORE $NO_PROC at . chmod f.txt\"); $WHAT_F"
+WANT_no_proc_swap_chmod_at='*:EROFS,link'
+MODES_no_proc_swap_chmod_at='root-ro root-rw'
+BITES_no_proc_swap_chmod_at=no
+# A directory as a whole (a trailing slash): made on cowlink's descriptor
+# of it (fchmodat2 with AT_EMPTY_PATH), not by the caller's path through
+# the link put there since.
+add no_proc_swap_chmod_dir
+setup_no_proc_swap_chmod_dir() { base && mkdir -m 755 "$W/d"; }
+CALL_no_proc_swap_chmod_dir="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.old && ln -s \\\"\$STORE/pkg\\\" d\" $NO_PROC chmod d/ 700\"); echo \$r,\$(stat -c %a d.old)"
+WANT_no_proc_swap_chmod_dir='*:ok,700'
+MODES_no_proc_swap_chmod_dir='root-ro root-rw'
+BITES_no_proc_swap_chmod_dir=no
+# Where the kernel has neither /proc nor the call's form on a descriptor
+# (before 6.6: no fchmodat2; before 6.13: no setxattrat), the call is
+# refused (EROFS, one line), not made by the caller's path, which would
+# follow the link put there meanwhile.
+OLD_KERNEL="PAUSE_AT_EXIT=1 $SWAP_TO_STORE \"\$BIN/no-openat2\" --old-kernel $NO_PROC"
+add no_proc_swap_no_xattrat no_proc_swap_no_fchmodat2
+setup_no_proc_swap_no_xattrat() { setup_swap_file; }
+setup_no_proc_swap_no_fchmodat2() { setup_swap_file; }
+CALL_no_proc_swap_no_xattrat="r=\$($OLD_KERNEL setxattr f.txt\"); $WHAT_F"
+CALL_no_proc_swap_no_fchmodat2="r=\$($OLD_KERNEL chmod f.txt 600\"); $WHAT_F"
+for name in no_xattrat no_fchmodat2; do
+    eval "WANT_no_proc_swap_$name='*:EROFS,link' MODES_no_proc_swap_$name='root-ro root-rw'"
+    eval "BITES_no_proc_swap_$name=no"
+done
 
 # 34. A name with no directory part is placed in "." opened as a
-#     descriptor (chdir_at_call, chdir_at_look), except where the
-#     descriptor table is full: then, decided by the class cowlink keeps
-#     for the working directory (learnt here by a name made there
-#     before), the call is made by its name, relative to the working
-#     directory of that moment.  A
-#     limit, shown where the store cannot be written: another thread's
-#     chdir to a store directory while the call is held moves it there,
-#     where it fails (made nowhere).
-add emfile_chdir_limit
-setup_emfile_chdir_limit() { setup_chdir_at_call; }
-CALL_emfile_chdir_limit="cd here && \"\$BIN/pause\" made $CHDIR_ACTION \$CALLS emfile_known_cwd chdir_on_signal \$STORE/pkg \"$W/moved\" made >/dev/null; ls -d \"$W\"/here/made 2>/dev/null | wc -l"
-WANT_emfile_chdir_limit='*:0'
-MODES_emfile_chdir_limit='root-ro nobody'
-BITES_emfile_chdir_limit=no
+#     descriptor (chdir_at_call, chdir_at_look); where the descriptor
+#     table is full it cannot be: refused with EMFILE and one line, and
+#     not made by its name, which another thread's chdir to a store
+#     directory could move there (the previous library did: as root on a
+#     writable store, the store changed).  It prints the call's result and
+#     how many "made" are where the program was.  NO_CALL: pause.c holds
+#     no call with cowlink.
+add emfile_chdir
+setup_emfile_chdir() { setup_chdir_at_call; }
+CALL_emfile_chdir="cd here && r=\$(\"\$BIN/pause\" made $CHDIR_ACTION \$CALLS emfile_known_cwd chdir_on_signal \$STORE/pkg \"$W/moved\" made); echo \$r,\$(ls -d \"$W\"/here/made 2>/dev/null | wc -l)"
+WANT_emfile_chdir='*:EMFILE,0'
+NO_CALL_emfile_chdir=1
+BITES_emfile_chdir=no

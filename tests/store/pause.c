@@ -10,7 +10,7 @@
  *   pause PATTERN ACTION PROGRAM [ARG...]
  *
  * PATTERN is matched (fnmatch) against the last component of the call's
- * path argument.  With PAUSE_AT_EXIT=1 in the environment, the thread
+ * path argument (trailing slashes left out).  With PAUSE_AT_EXIT=1 in the environment, the thread
  * is held when the first such call that succeeds returns (cowlink's
  * O_PATH open of a file, say: the action then runs between that open and
  * the call made on what it opened).  ACTION sees PAUSED_PID (the process)
@@ -54,6 +54,9 @@ static const struct {
     {SYS_removexattr, {0, -1}, -1}, {SYS_lremovexattr, {0, -1}, -1},
 #ifdef SYS_fchmodat2
     {SYS_fchmodat2, {1, -1}, -1},
+#endif
+#ifdef SYS_setxattrat
+    {SYS_setxattrat, {1, -1}, -1}, {SYS_removexattrat, {1, -1}, -1},
 #endif
 };
 
@@ -110,6 +113,8 @@ static int matches(pid_t tid, const struct __ptrace_syscall_info *si, const char
         for (int j = 0; j < 2; j++) {
             if (acts[i].path[j] < 0 || read_string(tid, si->entry.args[acts[i].path[j]], path, sizeof path))
                 continue;
+            for (size_t n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
+                path[n - 1] = 0; /* "d/": its last component is d */
             last = strrchr(path, '/');
             if (fnmatch(pattern, last ? last + 1 : path, 0) == 0)
                 return 1;
