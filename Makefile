@@ -71,7 +71,7 @@ setup:
 	@bash tests/setup.sh
 
 unit: $(UNIT_BIN)
-	@for t in $(UNIT_BIN); do ./$$t || exit 1; done
+	@for t in $(abspath $(UNIT_BIN)); do $$t || exit 1; done
 
 # The command line: help, version, exit codes, man page, install/uninstall.
 cli: all
