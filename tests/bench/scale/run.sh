@@ -48,6 +48,10 @@
 #   run's machine.sh line), scale.png; scale.partial.data when a run stops
 #   half-way
 set -euo pipefail
+# One block, read whole before any of it runs: a run takes an hour and
+# more, and bash reads a script as it goes, so an edit to the checkout
+# meanwhile would otherwise change (and once did re-run) what follows.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 source "$here/../settle.sh"
@@ -316,3 +320,5 @@ deps=$(target_root) || deps=$roots/symlink.deps
 TIGHT_MB=${tight_mb:-?} SCENARIOS_RUN="$scenarios" bash "$here/report.sh" "$out_dir/scale.data" "$T/ws" "$deps" "$(($(date +%s) - start))" >"$out_dir/scale.md"
 command -v gnuplot >/dev/null && bash "$here/chart.sh" "$out_dir/scale.data" "$out_dir/scale.png"
 cat "$out_dir/scale.md"
+exit
+}
