@@ -28,6 +28,7 @@
 #include "sys.h"
 
 #define MAX_OUTPUTS 16
+#define MAX_HOLDING 32
 
 /* Every store directory given is kept: the arrays are sized for the list
    (a directory left out would be a store written). */
@@ -41,6 +42,8 @@ static struct {
     size_t *store_len;
     dev_t *dev;              /* the store directory's identity, */
     ino_t *ino;              /* to know it under another path */
+    int nholding;            /* the mounts holding a store directory below their root */
+    unsigned long long holding[MAX_HOLDING];
     char log[PATH_MAX];
     int noutputs, outputs_dropped;
     const char *outputs_from; /* where they came from; NULL: none known */
@@ -70,6 +73,28 @@ static int with_slash(char out[PATH_MAX], const char *dir, size_t len)
 /* Keep one store directory: canonical form, so that it compares with the
    canonical targets classify.c produces, and as written, so that a path
    naming it directly is recognised. */
+/* The mount whose tree holds the store directory dir below its root (its
+   own mount, unless dir is that mount's root: a read-only bind of the
+   store onto itself).  That root is then an ancestor of a store
+   directory, so no store entry, and the walk of place.c may leave the
+   mount through it without the mount table (no /proc).  Only that
+   mount: a mount further up, seen by "..", holds the store directory's
+   mount point, whose covered directory cannot be told without the
+   table.  A set too small keeps what fits; the others stay unknown. */
+static void note_holding(const char *dir)
+{
+    struct cow_stat sx;
+
+    if (sys_statx(AT_FDCWD, dir, 0, &sx) != 0 || !(sx.mask & STATX_MNT_ID) ||
+        !(sx.attributes_mask & STATX_ATTR_MOUNT_ROOT) || (sx.attributes & STATX_ATTR_MOUNT_ROOT))
+        return;
+    for (int i = 0; i < cfg.nholding; i++)
+        if (cfg.holding[i] == sx.mnt_id)
+            return;
+    if (cfg.nholding < MAX_HOLDING)
+        cfg.holding[cfg.nholding++] = sx.mnt_id;
+}
+
 static void add_store(const char *dir, size_t len)
 {
     char raw[PATH_MAX], canon[PATH_MAX];
@@ -101,6 +126,7 @@ static void add_store(const char *dir, size_t len)
     if (sys_fstatat(AT_FDCWD, canon, &st, 0) == 0) {
         cfg.dev[n] = st.st_dev;
         cfg.ino[n] = st.st_ino;
+        note_holding(canon);
     }
     cfg.store_len[n] = (size_t)canon_len;
     cfg.nstores++;
@@ -797,6 +823,15 @@ int cow_store_device(dev_t dev)
 {
     ensure_config();
     return on_a_store_device(dev);
+}
+
+int cow_holds_store(unsigned long long mnt_id)
+{
+    ensure_config();
+    for (int i = 0; i < cfg.nholding; i++)
+        if (cfg.holding[i] == mnt_id)
+            return 1;
+    return 0;
 }
 
 int cow_store_root(dev_t dev, ino_t ino)

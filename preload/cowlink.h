@@ -57,6 +57,7 @@ const char *cow_outputs_origin(void); /* where they came from; NULL: none known 
 const char *cow_outputs_from_nix(void (*add)(const char *path, size_t len));
 int cow_store_device(dev_t dev);   /* some store lives on this device */
 int cow_store_root(dev_t dev, ino_t ino); /* a store directory itself */
+int cow_holds_store(unsigned long long mnt_id); /* its tree holds a store directory below its root */
 const char *cow_store_prefix(int i, int canonical); /* NULL past the last */
 enum { COW_MOUNT_UNLISTED = -1, COW_MOUNT_NONE, COW_MOUNT_SOME, COW_MOUNT_ALL };
 int cow_mount_kind(unsigned long long mnt_id); /* does the mount show store entries? */

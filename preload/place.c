@@ -126,8 +126,10 @@ static int walk_up(int cur, struct cow_stat sx)
                 verdict = COW_DIR_PLAIN; /* the root */
             else if (up.mnt_id != sx.mnt_id && kind == COW_MOUNT_ALL)
                 verdict = COW_DIR_STORE_RO; /* left a mount of store entries */
-            else if (up.mnt_id != sx.mnt_id && kind == COW_MOUNT_UNLISTED)
-                verdict = COW_DIR_UNKNOWN;
+            else if (up.mnt_id != sx.mnt_id && kind == COW_MOUNT_UNLISTED &&
+                     !cow_holds_store(sx.mnt_id))
+                verdict = COW_DIR_UNKNOWN; /* (a mount whose tree holds a store
+                    directory has no store entry for root, table or not) */
             if (owned >= 0)
                 sys_close(owned);
             owned = cur = parent;

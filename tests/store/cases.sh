@@ -655,6 +655,18 @@ BITES_errno_at_start=no
 #     needs root), a store link is made private all the same (as root the
 #     store is not changed) ...
 NO_PROC='unshare --mount --propagation private sh -c "umount -l /proc && exec \$CALLS'
+# ... where cowlink can tell the work directory's mount from a store's
+# without the mount table. In root-ro the store is a read-only bind of
+# itself: from the mount beneath it, the directory it covers cannot be
+# told without the table, so where that mount is not the root's (a tmpfs
+# /tmp holding work and store), cowlink refuses every write on it, fail
+# closed (no_proc_ro_limit shows it), and these cases run root-rw alone.
+if [ "$(stat -c %m /tmp)" = / ]; then NO_PROC_MODES="root-ro root-rw"; else
+    NO_PROC_MODES=root-rw
+    add no_proc_ro_limit
+    one no_proc_ro_limit "$NO_PROC chmod a.txt 600\"" '*:EROFS'
+    MODES_no_proc_ro_limit=root-ro BITES_no_proc_ro_limit=no
+fi
 add no_proc_chmod no_proc_truncate no_proc_utimes no_proc_setxattr
 one no_proc_chmod "$NO_PROC chmod a.txt 600\"" '*:ok'
 one no_proc_truncate "$NO_PROC truncate a.txt 1\"" '*:ok'
@@ -664,8 +676,8 @@ check_no_proc_chmod() { is_private a.txt && content a.txt old && [ "$(stat -c %a
 check_no_proc_truncate() { is_private a.txt && content a.txt o; }
 check_no_proc_utimes() { private_old && [ "$(stat -c %Y "$W/a.txt")" = 1000 ]; }
 check_no_proc_setxattr() { private_old && getfattr -n user.cow "$W/a.txt" >/dev/null; }
-MODES_no_proc_chmod="root-ro root-rw" MODES_no_proc_truncate="root-ro root-rw"
-MODES_no_proc_utimes="root-ro root-rw" MODES_no_proc_setxattr="root-ro root-rw"
+MODES_no_proc_chmod=$NO_PROC_MODES MODES_no_proc_truncate=$NO_PROC_MODES
+MODES_no_proc_utimes=$NO_PROC_MODES MODES_no_proc_setxattr=$NO_PROC_MODES
 # ... and a file exchanged for a link to a store file after cowlink opened
 # it (O_PATH: pause.c holds the program when that open returns) is not
 # followed: the change of mode, owner or times is made on the file opened
@@ -681,7 +693,7 @@ CALL_no_proc_swap_chown="r=\$($SWAPPED_TO_STORE chown f.txt 0 0\"); $WHAT_F"
 CALL_no_proc_swap_utimensat="r=\$($SWAPPED_TO_STORE utimensat f.txt set\"); $WHAT_F"
 for name in chmod chown utimensat; do
     eval "setup_no_proc_swap_$name() { setup_swap_file; }"
-    eval "WANT_no_proc_swap_$name='*:ok,link' MODES_no_proc_swap_$name='root-ro root-rw'"
+    eval "WANT_no_proc_swap_$name='*:ok,link' MODES_no_proc_swap_$name='$NO_PROC_MODES'"
     # without the library the call is held after it is made (nothing to
     # bite); the previous library changed the store (root-rw), or met EROFS
     eval "BITES_no_proc_swap_$name=no"
@@ -706,7 +718,7 @@ SWAP_TO_ATTR='"$BIN/pause" f.txt "rm f.txt && ln -s \"\$STORE/pkg/x.attr\" f.txt
 CALL_no_proc_swap_removexattr="r=\$(PAUSE_AT_EXIT=1 $SWAP_TO_ATTR $NO_PROC removexattr f.txt\"); $WHAT_F"
 check_no_proc_swap_removexattr() { is_private f.txt && content f.txt attr; }
 for name in truncate setxattr removexattr; do
-    eval "WANT_no_proc_swap_$name='*:ok,' MODES_no_proc_swap_$name='root-ro root-rw'"
+    eval "WANT_no_proc_swap_$name='*:ok,' MODES_no_proc_swap_$name='$NO_PROC_MODES'"
     eval "BITES_no_proc_swap_$name=no"
 done
 WANT_no_proc_swap_removexattr='*:ENODATA,' # the copy has no attribute
@@ -720,7 +732,7 @@ setup_no_proc_swap_lremovexattr() {
 }
 CALL_no_proc_swap_lremovexattr="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.old && ln -s \\\"\$STORE/pkg\\\" d\" $NO_PROC lremovexattr d/x.attr\"); echo \$r,\$(getfattr -n user.cow d.old/x.attr 2>/dev/null | grep -c cow)"
 WANT_no_proc_swap_lremovexattr='*:ok,0'
-MODES_no_proc_swap_lremovexattr='root-ro root-rw'
+MODES_no_proc_swap_lremovexattr=$NO_PROC_MODES
 BITES_no_proc_swap_lremovexattr=no
 # The same for a name in the caller's own directory descriptor
 # (fchmodat(d, "f.txt")): opened in it with no link followed, also where
@@ -732,7 +744,7 @@ add no_proc_swap_chmod_at
 setup_no_proc_swap_chmod_at() { setup_swap_file; }
 CALL_no_proc_swap_chmod_at="r=\$($SWAP_TO_STORE $NO_PROC at . chmod f.txt\"); $WHAT_F"
 WANT_no_proc_swap_chmod_at='*:EROFS,link'
-MODES_no_proc_swap_chmod_at='root-ro root-rw'
+MODES_no_proc_swap_chmod_at=$NO_PROC_MODES
 BITES_no_proc_swap_chmod_at=no
 # A directory as a whole (a trailing slash): made on cowlink's descriptor
 # of it (fchmodat2 with AT_EMPTY_PATH), not by the caller's path through
@@ -741,7 +753,7 @@ add no_proc_swap_chmod_dir
 setup_no_proc_swap_chmod_dir() { base && mkdir -m 755 "$W/d"; }
 CALL_no_proc_swap_chmod_dir="r=\$(PAUSE_AT_EXIT=1 \"\$BIN/pause\" d \"mv d d.old && ln -s \\\"\$STORE/pkg\\\" d\" $NO_PROC chmod d/ 700\"); echo \$r,\$(stat -c %a d.old)"
 WANT_no_proc_swap_chmod_dir='*:ok,700'
-MODES_no_proc_swap_chmod_dir='root-ro root-rw'
+MODES_no_proc_swap_chmod_dir=$NO_PROC_MODES
 BITES_no_proc_swap_chmod_dir=no
 # Where the kernel has neither /proc nor the call's form on a descriptor
 # (before 6.6: no fchmodat2; before 6.13: no setxattrat), the call is
@@ -754,7 +766,7 @@ setup_no_proc_swap_no_fchmodat2() { setup_swap_file; }
 CALL_no_proc_swap_no_xattrat="r=\$($OLD_KERNEL setxattr f.txt\"); $WHAT_F"
 CALL_no_proc_swap_no_fchmodat2="r=\$($OLD_KERNEL chmod f.txt 600\"); $WHAT_F"
 for name in no_xattrat no_fchmodat2; do
-    eval "WANT_no_proc_swap_$name='*:EROFS,link' MODES_no_proc_swap_$name='root-ro root-rw'"
+    eval "WANT_no_proc_swap_$name='*:EROFS,link' MODES_no_proc_swap_$name='$NO_PROC_MODES'"
     eval "BITES_no_proc_swap_$name=no"
 done
 

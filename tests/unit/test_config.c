@@ -1,6 +1,8 @@
 /* The configuration: store directories as written and as canonical paths,
- * the store directory itself, an entry too long to keep. */
+ * the store directory itself, an entry too long to keep, the mount that
+ * holds a store directory below its root. */
 #include "fixture.h"
+#include "sys.h"
 
 static char long_entry[PATH_MAX];
 
@@ -39,12 +41,26 @@ static void prefixes_as_written_and_canonical(void **state)
     assert_null(cow_store_prefix(1, 0));
 }
 
+/* The fixture's store is a directory on /tmp's mount, not a mount root:
+   that mount holds it; its parent mount id plus one is nothing known. */
+static void the_mount_holding_the_store(void **state)
+{
+    struct cow_stat sx;
+    (void)state;
+    assert_int_equal(sys_statx(AT_FDCWD, at("store"), 0, &sx), 0);
+    if (!(sx.mask & STATX_MNT_ID))
+        skip(); /* a kernel before 5.8: no mount ids */
+    assert_true(cow_holds_store(sx.mnt_id));
+    assert_false(cow_holds_store(sx.mnt_id + 1000000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(long_entry_is_ignored),
         cmocka_unit_test(the_store_directory_itself),
         cmocka_unit_test(prefixes_as_written_and_canonical),
+        cmocka_unit_test(the_mount_holding_the_store),
     };
     int failed;
 
